@@ -1,0 +1,1 @@
+"""Tandem's shared backbone. Importing this package has no side effects."""

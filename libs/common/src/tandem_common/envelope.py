@@ -1,0 +1,222 @@
+"""CloudEvents 1.0 over Kafka (the Kafka protocol binding).
+
+Binary mode is what Tandem writes: attributes in ``ce_*`` headers, ``data`` as UTF-8
+JSON in the value. Structured mode (the whole event as JSON in the value, with
+``content-type: application/cloudevents+json``) is accepted on input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import orjson
+
+SPEC_VERSION = "1.0"
+JSON_CONTENT_TYPE = "application/json"
+STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
+
+Stage = Literal["decode", "validate"]
+Headers = list[tuple[str, bytes]]
+
+
+class EnvelopeError(ValueError):
+    """A record that is not a valid event. ``stage`` says where it failed."""
+
+    def __init__(self, reason: str, stage: Stage = "decode") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.stage: Stage = stage
+
+
+@dataclass(frozen=True, slots=True)
+class CloudEvent:
+    """One event: its CloudEvents attributes and its JSON ``data``."""
+
+    id: str
+    source: str
+    type: str
+    time: datetime
+    data: Any
+    subject: str | None = None
+    traceparent: str | None = None
+    tracestate: str | None = None
+    extensions: Mapping[str, str] = field(default_factory=dict)
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 in UTC with a ``Z`` suffix."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_time(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise EnvelopeError(f"ce_time {text!r} is not an RFC 3339 timestamp") from None
+    if moment.tzinfo is None:
+        raise EnvelopeError(f"ce_time {text!r} has no time zone offset")
+    return moment
+
+
+def encode_binary(event: CloudEvent) -> tuple[bytes, Headers]:
+    """The Kafka value and headers of ``event`` in binary mode."""
+    headers: Headers = [
+        ("ce_specversion", SPEC_VERSION.encode()),
+        ("ce_id", event.id.encode()),
+        ("ce_source", event.source.encode()),
+        ("ce_type", event.type.encode()),
+        ("ce_time", format_time(event.time).encode()),
+        ("content-type", JSON_CONTENT_TYPE.encode()),
+    ]
+    if event.subject is not None:
+        headers.append(("ce_subject", event.subject.encode()))
+    if event.traceparent:
+        headers.append(("traceparent", event.traceparent.encode()))
+    if event.tracestate:
+        headers.append(("tracestate", event.tracestate.encode()))
+    for name, value in event.extensions.items():
+        headers.append((f"ce_{name}", value.encode()))
+    return orjson.dumps(event.data), headers
+
+
+def encode_structured(event: CloudEvent) -> tuple[bytes, Headers]:
+    """The Kafka value and headers of ``event`` in structured mode."""
+    document: dict[str, Any] = {
+        "specversion": SPEC_VERSION,
+        "id": event.id,
+        "source": event.source,
+        "type": event.type,
+        "time": format_time(event.time),
+        "datacontenttype": JSON_CONTENT_TYPE,
+        "data": event.data,
+    }
+    if event.subject is not None:
+        document["subject"] = event.subject
+    if event.traceparent:
+        document["traceparent"] = event.traceparent
+    if event.tracestate:
+        document["tracestate"] = event.tracestate
+    document.update(event.extensions)
+    return orjson.dumps(document), [("content-type", STRUCTURED_CONTENT_TYPE.encode())]
+
+
+_KNOWN_ATTRIBUTES = {"specversion", "id", "source", "type", "time", "subject", "datacontenttype"}
+_TRACE_HEADERS = {"traceparent", "tracestate"}
+
+
+def _text(value: bytes | str | None, name: str) -> str:
+    if value is None:
+        raise EnvelopeError(f"header {name} is missing")
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise EnvelopeError(f"header {name} is not UTF-8") from None
+    if not value:
+        raise EnvelopeError(f"header {name} is empty")
+    return value
+
+
+def header_map(headers: Iterable[tuple[str, bytes | None]]) -> dict[str, bytes | None]:
+    """Headers as a dict; the last value wins, as Kafka consumers conventionally read them."""
+    return {name.lower(): value for name, value in headers}
+
+
+def decode(value: bytes | None, headers: Iterable[tuple[str, bytes | None]]) -> CloudEvent:
+    """Decode a Kafka record in binary or structured mode, or raise :class:`EnvelopeError`."""
+    found = header_map(headers)
+    content_type = (found.get("content-type") or b"").decode("utf-8", "replace").lower()
+    if content_type.startswith(STRUCTURED_CONTENT_TYPE):
+        return _decode_structured(value, found)
+    return _decode_binary(value, found)
+
+
+def _decode_binary(value: bytes | None, found: Mapping[str, bytes | None]) -> CloudEvent:
+    spec = _text(found.get("ce_specversion"), "ce_specversion")
+    if spec != SPEC_VERSION:
+        raise EnvelopeError(f"ce_specversion {spec!r} is not supported; expected {SPEC_VERSION}")
+    event_id = _text(found.get("ce_id"), "ce_id")
+    source = _text(found.get("ce_source"), "ce_source")
+    event_type = _text(found.get("ce_type"), "ce_type")
+    time = parse_time(_text(found.get("ce_time"), "ce_time"))
+    content_type = found.get("content-type")
+    if content_type is not None and not content_type.lower().startswith(b"application/json"):
+        raise EnvelopeError(f"content-type {content_type!r} is not application/json")
+    subject = found.get("ce_subject")
+    data = _parse_json(value, "the record value")
+    extensions = {
+        name[3:]: raw.decode("utf-8", "replace")
+        for name, raw in found.items()
+        if name.startswith("ce_")
+        and name[3:] not in _KNOWN_ATTRIBUTES
+        and raw is not None
+    }
+    return CloudEvent(
+        id=event_id,
+        source=source,
+        type=event_type,
+        time=time,
+        data=data,
+        subject=_text(subject, "ce_subject") if subject else None,
+        traceparent=_optional_text(found.get("traceparent")),
+        tracestate=_optional_text(found.get("tracestate")),
+        extensions=extensions,
+    )
+
+
+def _decode_structured(value: bytes | None, found: Mapping[str, bytes | None]) -> CloudEvent:
+    document = _parse_json(value, "the structured event")
+    if not isinstance(document, dict):
+        raise EnvelopeError("the structured event is not a JSON object")
+    spec = _attribute(document, "specversion")
+    if spec != SPEC_VERSION:
+        raise EnvelopeError(f"specversion {spec!r} is not supported; expected {SPEC_VERSION}")
+    if "data" not in document:
+        raise EnvelopeError("the structured event has no data")
+    extensions = {
+        name: str(raw)
+        for name, raw in document.items()
+        if name not in _KNOWN_ATTRIBUTES and name not in _TRACE_HEADERS and name != "data"
+    }
+    subject = document.get("subject")
+    return CloudEvent(
+        id=_attribute(document, "id"),
+        source=_attribute(document, "source"),
+        type=_attribute(document, "type"),
+        time=parse_time(_attribute(document, "time")),
+        data=document["data"],
+        subject=str(subject) if subject else None,
+        # The binding carries trace context in headers even in structured mode.
+        traceparent=_optional_text(found.get("traceparent")) or document.get("traceparent"),
+        tracestate=_optional_text(found.get("tracestate")) or document.get("tracestate"),
+        extensions=extensions,
+    )
+
+
+def _attribute(document: Mapping[str, Any], name: str) -> str:
+    value = document.get(name)
+    if value is None or value == "":
+        raise EnvelopeError(f"attribute {name} is missing")
+    if not isinstance(value, str):
+        raise EnvelopeError(f"attribute {name} is not a string")
+    return value
+
+
+def _optional_text(value: bytes | None) -> str | None:
+    if not value:
+        return None
+    return value.decode("utf-8", "replace")
+
+
+def _parse_json(value: bytes | None, what: str) -> Any:
+    if value is None:
+        raise EnvelopeError(f"{what} is empty")
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError as error:
+        raise EnvelopeError(f"{what} is not JSON: {error}") from None

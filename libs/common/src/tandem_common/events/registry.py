@@ -1,0 +1,83 @@
+"""Maps each versioned ``ce_type`` to the pydantic model of its ``data``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from tandem_common.envelope import CloudEvent, EnvelopeError
+
+
+class EventSchema(BaseModel):
+    """Base of every event's ``data`` model. Subclasses name their type and topic."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ce_type: ClassVar[str]
+    topic: ClassVar[str]
+    key_field: ClassVar[str] = "employee_id"
+
+    def key(self) -> str:
+        return str(getattr(self, self.key_field))
+
+
+class UnknownEventTypeError(EnvelopeError):
+    def __init__(self, event_type: str, known: Iterable[str]) -> None:
+        super().__init__(
+            f"ce_type {event_type!r} is not a known event type (known: {', '.join(sorted(known))})",
+            stage="validate",
+        )
+        self.event_type = event_type
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One sentence naming the first failing field, e.g. ``field location.country: …``."""
+    first = error.errors(include_url=False)[0]
+    location = ".".join(str(part) for part in first["loc"]) or "data"
+    more = error.error_count() - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
+    return f"field {location}: {first['msg']}{suffix}"
+
+
+class EventRegistry:
+    """A set of event schemas, looked up by ``ce_type``."""
+
+    def __init__(self, schemas: Iterable[type[EventSchema]] = ()) -> None:
+        self._schemas: dict[str, type[EventSchema]] = {}
+        for schema in schemas:
+            self.register(schema)
+
+    def register(self, schema: type[EventSchema]) -> type[EventSchema]:
+        existing = self._schemas.get(schema.ce_type)
+        if existing is not None and existing is not schema:
+            raise ValueError(f"{schema.ce_type} is registered twice")
+        self._schemas[schema.ce_type] = schema
+        return schema
+
+    def __contains__(self, event_type: object) -> bool:
+        return event_type in self._schemas
+
+    def __iter__(self) -> Iterator[type[EventSchema]]:
+        return iter(self._schemas.values())
+
+    def schema_for(self, event_type: str) -> type[EventSchema]:
+        try:
+            return self._schemas[event_type]
+        except KeyError:
+            raise UnknownEventTypeError(event_type, self._schemas) from None
+
+    def validate(self, event: CloudEvent) -> EventSchema:
+        """The typed ``data`` of ``event``; raises :class:`EnvelopeError` at stage validate."""
+        schema = self.schema_for(event.type)
+        try:
+            return schema.model_validate(event.data)
+        except ValidationError as error:
+            raise EnvelopeError(describe_validation_error(error), stage="validate") from None
+
+    def for_topic(self, topic: str) -> list[type[EventSchema]]:
+        return [schema for schema in self._schemas.values() if schema.topic == topic]
+
+    def parse(self, event_type: str, data: Any) -> EventSchema:
+        return self.schema_for(event_type).model_validate(data)

@@ -1,0 +1,1 @@
+"""Kafka: broker factory, topic provisioning, reliable consumption, dead letters."""

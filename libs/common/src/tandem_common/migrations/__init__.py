@@ -1,0 +1,1 @@
+"""Alembic: the backbone branch and the runner every service uses at start-up."""

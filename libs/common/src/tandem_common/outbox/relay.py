@@ -1,0 +1,238 @@
+"""The outbox relay: publishes unsent rows in order per key, then marks them sent.
+
+Rows are claimed with ``FOR UPDATE SKIP LOCKED`` so replicas never send the same row
+at once. A claimed row whose key still has an older unsent row held by another relay
+is left for a later pass, which keeps per-key order across replicas. The relay wakes
+on ``LISTEN/NOTIFY`` and otherwise polls; when Kafka is away the rows simply wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tandem_common.db.errors import is_transient
+from tandem_common.db.tables import OUTBOX_CHANNEL
+from tandem_common.envelope import JSON_CONTENT_TYPE, SPEC_VERSION, format_time
+from tandem_common.retry import Backoff
+from tandem_common.telemetry.instruments import backbone_instruments
+from tandem_common.telemetry.propagation import context_from_values, current_trace_headers
+from tandem_common.telemetry.setup import tracer
+
+log = logging.getLogger(__name__)
+
+# Sends one record and returns a future that resolves once the broker has it.
+SendRecord = Callable[[str, bytes, bytes, dict[str, str]], Awaitable["asyncio.Future[Any]"]]
+
+_CLAIM = text(
+    """
+    SELECT id, topic, key, ce_id, ce_source, ce_type, ce_time, ce_subject, payload,
+           traceparent, tracestate, created_at
+    FROM outbox
+    WHERE sent_at IS NULL
+    ORDER BY id
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+    """
+)
+# Keys that still have an older unsent row outside this claim (held by another relay).
+_BLOCKED_KEYS = text(
+    """
+    SELECT DISTINCT key FROM outbox
+    WHERE sent_at IS NULL AND key = ANY(:keys) AND id < :max_id AND NOT (id = ANY(:ids))
+    """
+)
+_MARK_SENT = text("UPDATE outbox SET sent_at = now() WHERE id = ANY(:ids)")
+_BACKLOG = text(
+    "SELECT count(*), extract(epoch FROM now() - min(created_at)) FROM outbox WHERE sent_at IS NULL"
+)
+_PURGE_SENT = text(
+    """
+    DELETE FROM outbox WHERE id IN (
+        SELECT id FROM outbox WHERE sent_at < now() - make_interval(secs => :age) LIMIT 10000
+    )
+    """
+)
+
+
+@dataclass(frozen=True)
+class RelaySettings:
+    batch_size: int = 1000
+    poll_seconds: float = 0.5
+    retain_sent_seconds: float = 24 * 3600
+    backoff: Backoff = Backoff()
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        send: SendRecord,
+        *,
+        service: str,
+        settings: RelaySettings = RelaySettings(),
+    ) -> None:
+        self._engine = engine
+        self._send = send
+        self._service = service
+        self._settings = settings
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._instruments = backbone_instruments()
+        self._last_gauges = 0.0
+        self._last_purge = 0.0
+        self.healthy = True
+        self.published = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Relay until :meth:`stop`; never raises on broker or database outages."""
+        listener = asyncio.create_task(self._listen(), name=f"{self._service}-outbox-listen")
+        attempt = 0
+        try:
+            while not self._stopping.is_set():
+                try:
+                    sent = await self.relay_once()
+                    attempt = 0
+                    self.healthy = True
+                    await self._maintain()
+                    if sent >= self._settings.batch_size:
+                        continue
+                    await self._sleep(self._settings.poll_seconds)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    attempt += 1
+                    self.healthy = False
+                    delay = self._settings.backoff.delay(attempt)
+                    log.warning(
+                        "outbox relay pass failed; retrying",
+                        extra={"error": repr(error), "attempt": attempt, "delay": round(delay, 2)},
+                    )
+                    await self._sleep(delay)
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await listener
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        self._wake.clear()
+
+    async def relay_once(self) -> int:
+        """Publish one batch of unsent rows; returns how many were sent."""
+        async with self._engine.begin() as connection:
+            rows = (await connection.execute(_CLAIM, {"limit": self._settings.batch_size})).all()
+            if not rows:
+                return 0
+            rows = await self._without_blocked_keys(connection, rows)
+            if not rows:
+                return 0
+            await self._publish(rows)
+            await connection.execute(_MARK_SENT, {"ids": [row.id for row in rows]})
+        self.published += len(rows)
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row.topic] = counts.get(row.topic, 0) + 1
+        for topic, count in counts.items():
+            self._instruments.outbox_published.add(
+                count, {"service": self._service, "topic": topic}
+            )
+        return len(rows)
+
+    async def _without_blocked_keys(self, connection: Any, rows: Sequence[Any]) -> list[Any]:
+        ids = [row.id for row in rows]
+        keys = sorted({row.key for row in rows})
+        blocked = {
+            row.key
+            for row in await connection.execute(
+                _BLOCKED_KEYS, {"keys": keys, "max_id": max(ids), "ids": ids}
+            )
+        }
+        return [row for row in rows if row.key not in blocked]
+
+    async def _publish(self, rows: Sequence[Any]) -> None:
+        pending: list[asyncio.Future[Any]] = []
+        span_tracer = tracer()
+        for row in rows:
+            parent = context_from_values(row.traceparent, row.tracestate)
+            with span_tracer.start_as_current_span(
+                f"publish {row.topic}",
+                context=parent,
+                kind=SpanKind.PRODUCER,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.operation.type": "publish",
+                    "messaging.destination.name": row.topic,
+                    "messaging.message.id": row.ce_id,
+                    "cloudevents.event_type": row.ce_type,
+                },
+            ):
+                headers = {
+                    "ce_specversion": SPEC_VERSION,
+                    "ce_id": row.ce_id,
+                    "ce_source": row.ce_source,
+                    "ce_type": row.ce_type,
+                    "ce_time": format_time(row.ce_time),
+                    "content-type": JSON_CONTENT_TYPE,
+                    **current_trace_headers(),
+                }
+                if row.ce_subject:
+                    headers["ce_subject"] = row.ce_subject
+                pending.append(
+                    await self._send(row.topic, row.key.encode(), bytes(row.payload), headers)
+                )
+        await asyncio.gather(*pending)
+
+    async def _maintain(self) -> None:
+        now = time.monotonic()
+        if now - self._last_gauges >= 1.0:
+            self._last_gauges = now
+            async with self._engine.connect() as connection:
+                count, age = (await connection.execute(_BACKLOG)).one()
+            labels = {"service": self._service}
+            self._instruments.outbox_backlog.set(int(count), labels)
+            self._instruments.outbox_relay_lag.set(float(age or 0.0), labels)
+        if now - self._last_purge >= 60.0:
+            self._last_purge = now
+            async with self._engine.begin() as connection:
+                await connection.execute(_PURGE_SENT, {"age": self._settings.retain_sent_seconds})
+
+    async def _listen(self) -> None:
+        """Wake the relay on NOTIFY; reconnect quietly if the database goes away."""
+        attempt = 0
+        while not self._stopping.is_set():
+            try:
+                async with self._engine.connect() as connection:
+                    raw = await connection.get_raw_connection()
+                    driver = raw.driver_connection
+                    assert driver is not None
+                    await driver.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
+                    attempt = 0
+                    self._wake.set()
+                    while not self._stopping.is_set() and not driver.is_closed():
+                        await asyncio.sleep(1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                if not is_transient(error):
+                    log.exception("outbox listener failed")
+                attempt += 1
+                await asyncio.sleep(self._settings.backoff.delay(attempt))

@@ -1,0 +1,1 @@
+"""Running Tandem: one service process, and the whole platform on the embedded default."""

@@ -1,0 +1,39 @@
+"""``tandem serve NAME``: one service process (HTTP API, consumers, relay)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+import uvicorn
+
+from tandem_common.cli import UsageError
+from tandem_common.http.tracing import TraceMiddleware
+from tandem_common.runtime.spec import discover_services
+
+
+def serve(name: str) -> int:
+    services = discover_services()
+    if name not in services:
+        raise UsageError(f"unknown service {name!r}; installed: {', '.join(services) or 'none'}")
+    spec = services[name]
+    settings = spec.settings()
+    app = spec.create_app(settings)
+    config = uvicorn.Config(
+        TraceMiddleware(app),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=15,
+    )
+    server = uvicorn.Server(config)
+    asyncio.run(server.serve())
+    return 0 if server.started else 1
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("serve", help="run one Tandem service in the foreground")
+    parser.add_argument("service", help="the service to run, e.g. profiles")
+    parser.set_defaults(handler=lambda args: serve(args.service))

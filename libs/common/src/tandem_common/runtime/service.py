@@ -1,0 +1,244 @@
+"""What every service process runs besides its own logic.
+
+A service's composition root builds one :class:`ServiceRuntime`, registers its
+consumers and background jobs on it, and hands :meth:`ServiceRuntime.lifespan` to
+its FastAPI app. Start-up order: telemetry, database and migrations, topics, producer
+and outbox relay, subscribers, background jobs; shutdown runs in reverse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from tandem_common.db.engine import create_engine, create_session_factory
+from tandem_common.db.errors import is_transient
+from tandem_common.db.tables import backbone_metadata
+from tandem_common.db.unit_of_work import UnitOfWork
+from tandem_common.events.registry import EventRegistry
+from tandem_common.messaging.broker import create_broker, provision_topics
+from tandem_common.messaging.consumer import BatchHandler, ReliableConsumer
+from tandem_common.messaging.producer import RecordProducer
+from tandem_common.messaging.subscription import subscribe
+from tandem_common.migrations.runner import run_migrations
+from tandem_common.outbox.relay import OutboxRelay, RelaySettings
+from tandem_common.retry import Backoff
+from tandem_common.settings import ServiceSettings
+from tandem_common.telemetry.setup import configure_telemetry
+
+log = logging.getLogger(__name__)
+
+BackgroundJob = Callable[["ServiceRuntime"], Awaitable[None]]
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        metadata: Sequence[MetaData] = (),
+        migrations: Path | None = None,
+        topics: Sequence[str] = (),
+        configure_logging: bool = True,
+    ) -> None:
+        if not settings.service_name:
+            raise ValueError("settings must name their service")
+        self.settings = settings
+        self.name = settings.service_name
+        self.source = f"tandem/{self.name}"
+        self._metadata = [backbone_metadata, *metadata]
+        self._migrations = migrations
+        self._topics = list(topics)
+        self._configure_logging = configure_logging
+        self._consumer_specs: list[tuple[str, BatchHandler, EventRegistry, str]] = []
+        self._jobs: list[BackgroundJob] = []
+        self._tasks: list[asyncio.Task[Any]] = []
+        self.engine: AsyncEngine | None = None
+        self.session_factory: async_sessionmaker[AsyncSession] | None = None
+        self.producer: RecordProducer | None = None
+        self.broker: KafkaBroker | None = None
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[ReliableConsumer] = []
+        self.started = False
+
+    # -- composition -------------------------------------------------------------
+
+    def consume(
+        self, topic: str, handler: BatchHandler, registry: EventRegistry, *, name: str | None = None
+    ) -> None:
+        """Register a reliable consumer of ``topic``, in this service's consumer group."""
+        self._consumer_specs.append((topic, handler, registry, name or self.name))
+        if topic not in self._topics:
+            self._topics.append(topic)
+
+    def background(self, job: BackgroundJob) -> None:
+        """Run ``job(runtime)`` for the lifetime of the process (periodic work)."""
+        self._jobs.append(job)
+
+    def unit_of_work(self) -> UnitOfWork:
+        if self.session_factory is None:
+            raise RuntimeError("the service is not started")
+        return UnitOfWork(self.session_factory)
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Any = None) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+    async def start(self) -> None:
+        settings = self.settings
+        configure_telemetry(self.name, log_level=settings.log_level)
+        if not settings.database_url:
+            raise RuntimeError(f"TANDEM_{self.name.upper()}_DATABASE_URL is not set")
+        self.engine = create_engine(
+            settings.database_url, pool_size=settings.db_pool_size, application_name=f"tandem-{self.name}"
+        )
+        self.session_factory = create_session_factory(self.engine)
+        await self._until_available("database migrations", self._migrate)
+        await self._until_available(
+            "topic provisioning", lambda: provision_topics(settings, self._topics)
+        )
+        self.producer = RecordProducer(settings, client_id=f"tandem-{self.name}")
+        await self._until_available("kafka producer", self.producer.start)
+        self.relay = OutboxRelay(
+            self.engine,
+            self.producer.send_text_headers,
+            service=self.name,
+            settings=RelaySettings(
+                batch_size=settings.outbox_batch_size, poll_seconds=settings.outbox_poll_seconds
+            ),
+        )
+        self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+        self.broker = create_broker(settings, client_id=f"tandem-{self.name}")
+        backoff = Backoff(settings.retry_initial_seconds, settings.retry_max_seconds)
+        for topic, handler, registry, group in self._consumer_specs:
+            consumer = ReliableConsumer(
+                name=group,
+                topic=topic,
+                group_id=f"tandem-{group}",
+                registry=registry,
+                handler=handler,
+                unit_of_work=self.unit_of_work,
+                producer=self.producer,
+                backoff=backoff,
+                attempts_before_not_ready=settings.retry_attempts_before_not_ready,
+            )
+            subscribe(
+                self.broker,
+                consumer,
+                max_records=settings.consumer_max_records,
+                batch_timeout_ms=settings.consumer_batch_timeout_ms,
+                session_timeout_ms=settings.consumer_session_timeout_ms,
+                heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,
+            )
+            self.consumers.append(consumer)
+        await self._until_available("kafka subscribers", self.broker.start)
+        for job in self._jobs:
+            self._tasks.append(asyncio.create_task(self._supervise(job), name=f"{self.name}-job"))
+        self.started = True
+        log.info("service started", extra={"service": self.name, "port": settings.http_port})
+
+    async def stop(self) -> None:
+        for consumer in self.consumers:
+            consumer.stop()
+        if self.broker is not None:
+            with contextlib.suppress(Exception):
+                await self.broker.stop()
+        if self.relay is not None:
+            self.relay.stop()
+        for task in self._tasks:
+            if task.get_name().endswith("-job"):
+                task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, timeout=10)
+        self._tasks.clear()
+        if self.producer is not None:
+            with contextlib.suppress(Exception):
+                await self.producer.stop()
+        if self.engine is not None:
+            await self.engine.dispose()
+        self.started = False
+        log.info("service stopped", extra={"service": self.name})
+
+    async def _migrate(self) -> None:
+        assert self.engine is not None
+        await run_migrations(self.engine, self._migrations, self._metadata)
+
+    async def _until_available(self, what: str, action: Callable[[], Awaitable[Any]]) -> None:
+        """Start-up waits for infrastructure that is still coming up, within limits."""
+        backoff = Backoff(0.2, 2.0)
+        deadline = asyncio.get_running_loop().time() + 60
+        attempt = 0
+        while True:
+            try:
+                await action()
+                return
+            except Exception as error:
+                attempt += 1
+                transient = is_transient(error) or "Kafka" in type(error).__name__
+                if not transient or asyncio.get_running_loop().time() > deadline:
+                    raise
+                log.warning(f"{what} not available yet; retrying", extra={"error": repr(error)})
+                await asyncio.sleep(backoff.delay(attempt))
+
+    async def _supervise(self, job: BackgroundJob) -> None:
+        attempt = 0
+        while True:
+            try:
+                await job(self)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                attempt += 1
+                log.exception("background job failed; restarting", extra={"service": self.name})
+                await asyncio.sleep(min(30.0, 0.5 * 2**attempt))
+
+    # -- health ------------------------------------------------------------------
+
+    async def readiness(self) -> dict[str, bool]:
+        checks = {
+            "started": self.started,
+            "database": await self._database_reachable(),
+            "broker": await self._broker_reachable(),
+            "consumers": all(consumer.ready for consumer in self.consumers),
+            "outbox_relay": self.relay is not None and self.relay.healthy,
+        }
+        return checks
+
+    async def _database_reachable(self) -> bool:
+        if self.engine is None:
+            return False
+        try:
+            async with asyncio.timeout(2):
+                async with self.engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    async def _broker_reachable(self) -> bool:
+        host, _, port = self.settings.kafka_bootstrap.split(",")[0].rpartition(":")
+        try:
+            async with asyncio.timeout(2):
+                _, writer = await asyncio.open_connection(host.strip("[]"), int(port))
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+            return True
+        except Exception:
+            return False

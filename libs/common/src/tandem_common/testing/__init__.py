@@ -1,0 +1,1 @@
+"""Test infrastructure shared by every test tier (not imported by production code)."""

@@ -1,0 +1,57 @@
+"""Fixtures shared by every test tier: the infrastructure backend and databases."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from tandem_common.telemetry.setup import configure_telemetry
+from tandem_common.testing.backends import Infrastructure, provide_infrastructure
+
+REPO = Path(__file__).resolve().parent.parent
+SPAN_EXPORTER = InMemorySpanExporter()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def telemetry() -> InMemorySpanExporter:
+    # One provider per process: every test shares it, and tracing tests read spans here.
+    configure_telemetry("tests", log_level="WARNING", span_processors=(SimpleSpanProcessor(SPAN_EXPORTER),))
+    return SPAN_EXPORTER
+
+
+@pytest.fixture(scope="session")
+def infrastructure() -> Iterator[Infrastructure]:
+    with provide_infrastructure(REPO / ".tandem") as provided:
+        yield provided
+
+
+def _plain(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+@pytest.fixture
+async def database_url(infrastructure: Infrastructure) -> AsyncIterator[str]:
+    """A fresh, empty database for one test; dropped afterwards."""
+    name = infrastructure.new_database_name()
+    admin = await asyncpg.connect(_plain(infrastructure.admin_database_url))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield infrastructure.database_url(name)
+    admin = await asyncpg.connect(_plain(infrastructure.admin_database_url))
+    try:
+        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
+        )
+        await asyncio.sleep(0.05)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()

@@ -1,0 +1,180 @@
+"""The transactional outbox against real PostgreSQL and the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from tandem_common.db.engine import create_engine, create_session_factory
+from tandem_common.db.unit_of_work import UnitOfWork
+from tandem_common.messaging.producer import RecordProducer
+from tandem_common.migrations.runner import run_migrations
+from tandem_common.outbox.relay import OutboxRelay, RelaySettings
+from tandem_common.outbox.writer import OutgoingEvent, publish_many_later
+from tandem_common.retry import Backoff
+from tandem_common.settings import TandemSettings
+from tandem_common.testing.backends import Infrastructure
+from tests.support.backbone import make_schemas, scalar, wait_until
+from tests.support.kafka import create_topics, headers_of, read_all, unique_topic
+
+
+async def _migrated(database_url: str):
+    engine = create_engine(database_url, pool_size=4)
+    await run_migrations(engine, None)
+    return engine
+
+
+def _events(schemas, count: int, keys: int = 10) -> list[OutgoingEvent]:
+    return [
+        OutgoingEvent(data=schemas.pong(employee_id=f"E{i % keys}", n=i), source="tests/outbox")
+        for i in range(count)
+    ]
+
+
+async def _write(engine, events, *, commit: bool) -> None:
+    async with UnitOfWork(create_session_factory(engine)) as uow:
+        await publish_many_later(uow.session, events)
+        if commit:
+            await uow.commit()
+
+
+async def _producer(infrastructure: Infrastructure) -> RecordProducer:
+    producer = RecordProducer(
+        TandemSettings(kafka_bootstrap=infrastructure.kafka_bootstrap, kafka_request_timeout_ms=3000),
+        client_id="outbox-test",
+    )
+    await producer.start()
+    return producer
+
+
+def _relay(engine, producer: RecordProducer) -> OutboxRelay:
+    return OutboxRelay(
+        engine,
+        producer.send_text_headers,
+        service="outbox-test",
+        settings=RelaySettings(batch_size=200, poll_seconds=0.1, backoff=Backoff(0.05, 0.5)),
+    )
+
+
+async def test_a_rolled_back_transaction_publishes_nothing_and_a_committed_one_publishes_each_row_once(
+    infrastructure: Infrastructure, database_url: str
+) -> None:
+    topic = unique_topic("outbox")
+    schemas = make_schemas("unused", topic)
+    await create_topics(infrastructure.kafka_bootstrap, [topic])
+    engine = await _migrated(database_url)
+    producer = await _producer(infrastructure)
+    relay = _relay(engine, producer)
+    task = asyncio.create_task(relay.run())
+    try:
+        rolled_back = _events(schemas, 5)
+        await _write(engine, rolled_back, commit=False)
+        committed = _events(schemas, 25)
+        await _write(engine, committed, commit=True)
+        await wait_until(lambda: _unsent_is(database_url, 0))
+        records = await read_all(infrastructure.kafka_bootstrap, topic, expected=25, timeout=10)
+    finally:
+        relay.stop()
+        await task
+        await producer.stop()
+        await engine.dispose()
+
+    ids = [headers_of(r)["ce_id"].decode() for r in records]
+    assert sorted(ids) == sorted(e.id for e in committed)
+    assert not set(ids) & {e.id for e in rolled_back}
+    assert await scalar(database_url, "SELECT count(*) FROM outbox") == 25
+    first = records[0]
+    headers = headers_of(first)
+    assert headers["ce_type"] == b"tandem.test.pong.v1"
+    assert headers["ce_specversion"] == b"1.0"
+    assert headers["content-type"] == b"application/json"
+    # Per key, the order of publication is the order of writing.
+    by_key: dict[bytes, list[int]] = {}
+    for record in records:
+        by_key.setdefault(record.key, []).append(int(record.value.split(b'"n":')[1].rstrip(b"}")))
+    for numbers in by_key.values():
+        assert numbers == sorted(numbers)
+
+
+async def _unsent_is(database_url: str, expected: int) -> bool:
+    return await scalar(database_url, "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == expected
+
+
+async def test_rows_wait_while_the_broker_is_down_and_drain_after_it_returns(
+    infrastructure: Infrastructure, database_url: str
+) -> None:
+    if not infrastructure.can_restart_broker:
+        pytest.skip("this backend gives the tests no control over the broker process")
+    topic = unique_topic("outbox")
+    schemas = make_schemas("unused", topic)
+    await create_topics(infrastructure.kafka_bootstrap, [topic])
+    engine = await _migrated(database_url)
+    producer = await _producer(infrastructure)
+    relay = _relay(engine, producer)
+    task = asyncio.create_task(relay.run())
+    assert infrastructure.kafka is not None
+    try:
+        infrastructure.kafka.stop()
+        events = _events(schemas, 40)
+        for start in range(0, 40, 10):
+            await _write(engine, events[start : start + 10], commit=True)
+        async def relay_reports_trouble() -> bool:
+            return not relay.healthy
+
+        await wait_until(relay_reports_trouble, timeout=30)
+        assert await scalar(database_url, "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 40
+        infrastructure.kafka.start()
+        # The embedded broker lost its topics with its memory; Apache Kafka keeps them.
+        await create_topics(infrastructure.kafka_bootstrap, [topic])
+        await wait_until(lambda: _unsent_is(database_url, 0), timeout=60)
+        records = await read_all(infrastructure.kafka_bootstrap, topic, expected=40, timeout=10)
+    finally:
+        if not infrastructure.kafka.running:
+            infrastructure.kafka.start()
+        relay.stop()
+        await task
+        await producer.stop()
+        await engine.dispose()
+    assert Counter(headers_of(r)["ce_id"].decode() for r in records) == Counter(e.id for e in events)
+    assert relay.healthy
+
+
+async def test_two_relays_at_once_never_send_a_row_twice(
+    infrastructure: Infrastructure, database_url: str
+) -> None:
+    topic = unique_topic("outbox")
+    schemas = make_schemas("unused", topic)
+    await create_topics(infrastructure.kafka_bootstrap, [topic], partitions=3)
+    engine = await _migrated(database_url)
+    events = _events(schemas, 3000, keys=50)
+    for start in range(0, len(events), 500):
+        await _write(engine, events[start : start + 500], commit=True)
+    producer_a = await _producer(infrastructure)
+    producer_b = await _producer(infrastructure)
+    other_engine = create_engine(database_url, pool_size=4)
+    relay_a, relay_b = _relay(engine, producer_a), _relay(other_engine, producer_b)
+    tasks = [asyncio.create_task(relay_a.run()), asyncio.create_task(relay_b.run())]
+    try:
+        await wait_until(lambda: _unsent_is(database_url, 0), timeout=60)
+        records = await read_all(infrastructure.kafka_bootstrap, topic, expected=3000, timeout=20)
+    finally:
+        relay_a.stop()
+        relay_b.stop()
+        await asyncio.gather(*tasks)
+        await producer_a.stop()
+        await producer_b.stop()
+        await engine.dispose()
+        await other_engine.dispose()
+    counts = Counter(headers_of(r)["ce_id"].decode() for r in records)
+    assert len(records) == 3000
+    assert set(counts.values()) == {1}
+    assert relay_a.published + relay_b.published == 3000
+    assert relay_a.published > 0 and relay_b.published > 0
+    by_key: dict[bytes, list[int]] = {}
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        by_key.setdefault(record.key, []).append(int(record.value.split(b'"n":')[1].rstrip(b"}")))
+    for numbers in by_key.values():
+        assert numbers == sorted(numbers)

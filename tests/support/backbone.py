@@ -1,0 +1,178 @@
+"""A minimal service used to exercise the backbone against real infrastructure.
+
+It consumes ``tandem.test.ping.v1`` events, records one row per applied event in an
+``effects`` table, and publishes one ``tandem.test.pong.v1`` per ping through the
+outbox. Each test gets its own topics, so schemas are made per test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import Column, Integer, MetaData, Table, Text, func, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from tandem_common.db.unit_of_work import UnitOfWork
+from tandem_common.envelope import CloudEvent, encode_binary
+from tandem_common.events.registry import EventRegistry, EventSchema
+from tandem_common.messaging.received import ReceivedEvent
+from tandem_common.outbox.writer import publish_many_later
+from tandem_common.runtime.service import ServiceRuntime
+from tandem_common.settings import ServiceSettings
+
+metadata = MetaData()
+effects = Table(
+    "effects",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("ce_id", Text, nullable=False),
+    Column("employee_id", Text, nullable=False),
+    Column("n", Integer, nullable=False),
+)
+
+
+class BackboneTestSettings(ServiceSettings):
+    service_name: ClassVar[str] = "backbonetest"
+
+
+@dataclass
+class Schemas:
+    ping: type[EventSchema]
+    pong: type[EventSchema]
+    in_topic: str
+    out_topic: str
+
+    def registry(self) -> EventRegistry:
+        return EventRegistry([self.ping, self.pong])
+
+
+def make_schemas(in_topic: str, out_topic: str) -> Schemas:
+    class PingV1(EventSchema):
+        ce_type: ClassVar[str] = "tandem.test.ping.v1"
+        topic: ClassVar[str] = in_topic
+        employee_id: str
+        n: int
+
+    class PongV1(EventSchema):
+        ce_type: ClassVar[str] = "tandem.test.pong.v1"
+        topic: ClassVar[str] = out_topic
+        employee_id: str
+        n: int
+
+    return Schemas(PingV1, PongV1, in_topic, out_topic)
+
+
+def ping_record(
+    n: int, *, employee: str = "E1", event_id: str | None = None, traceparent: str | None = None
+) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    event = CloudEvent(
+        id=event_id or f"ping-{n}",
+        source="tests/backbone",
+        type="tandem.test.ping.v1",
+        time=datetime.now(UTC),
+        data={"employee_id": employee, "n": n},
+        traceparent=traceparent,
+    )
+    value, headers = encode_binary(event)
+    return employee.encode(), value, headers
+
+
+def make_handler(
+    schemas: Schemas, before: Callable[[Sequence[ReceivedEvent]], Awaitable[None]] | None = None
+) -> Callable[[UnitOfWork, Sequence[ReceivedEvent]], Awaitable[None]]:
+    async def handle(uow: UnitOfWork, events: Sequence[ReceivedEvent]) -> None:
+        if before is not None:
+            await before(events)
+        rows = [
+            {"ce_id": e.envelope.id, "employee_id": e.data.employee_id, "n": e.data.n}  # type: ignore[attr-defined]
+            for e in events
+        ]
+        await uow.session.execute(effects.insert(), rows)
+        await publish_many_later(
+            uow.session,
+            [
+                e.follow_up(
+                    schemas.pong(employee_id=e.data.employee_id, n=e.data.n),  # type: ignore[attr-defined,call-arg]
+                    source="tandem/backbonetest",
+                )
+                for e in events
+            ],
+        )
+
+    return handle
+
+
+def settings_for(database_url: str, bootstrap: str, **overrides: Any) -> BackboneTestSettings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "kafka_bootstrap": bootstrap,
+        "retry_initial_seconds": 0.05,
+        "retry_max_seconds": 0.5,
+        "retry_attempts_before_not_ready": 3,
+        "outbox_poll_seconds": 0.2,
+        "consumer_batch_timeout_ms": 50,
+        "kafka_request_timeout_ms": 5000,
+    }
+    values.update(overrides)
+    return BackboneTestSettings(**values)
+
+
+async def create_effects_table(database_url: str) -> None:
+    engine = create_async_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    await engine.dispose()
+
+
+def build_runtime(
+    settings: BackboneTestSettings,
+    schemas: Schemas,
+    *,
+    consume: bool = True,
+    before: Callable[[Sequence[ReceivedEvent]], Awaitable[None]] | None = None,
+) -> ServiceRuntime:
+    runtime = ServiceRuntime(settings, topics=[schemas.in_topic, schemas.out_topic])
+    if consume:
+        runtime.consume(schemas.in_topic, make_handler(schemas, before), schemas.registry())
+    return runtime
+
+
+async def count_effects(database_url: str) -> dict[str, int]:
+    """How many effect rows each event id has."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                select(effects.c.ce_id, func.count()).group_by(effects.c.ce_id)
+            )
+            return {ce_id: count for ce_id, count in rows}
+    finally:
+        await engine.dispose()
+
+
+async def scalar(database_url: str, sql: str, **params: Any) -> Any:
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return (await connection.execute(text(sql), params)).scalar()
+    finally:
+        await engine.dispose()
+
+
+async def wait_until(condition: Callable[[], Awaitable[bool]], timeout: float = 30.0, every: float = 0.1) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await condition():
+            return
+        await asyncio.sleep(every)
+    raise TimeoutError("condition not met in time")
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
