@@ -117,7 +117,8 @@ def settings_for(database_url: str, bootstrap: str, **overrides: Any) -> Backbon
         "retry_attempts_before_not_ready": 3,
         "outbox_poll_seconds": 0.2,
         "consumer_batch_timeout_ms": 50,
-        "kafka_request_timeout_ms": 5000,
+        "consumer_session_timeout_ms": 6000,
+        "consumer_heartbeat_interval_ms": 500,
     }
     values.update(overrides)
     return BackboneTestSettings(**values)
@@ -136,10 +137,20 @@ def build_runtime(
     *,
     consume: bool = True,
     before: Callable[[Sequence[ReceivedEvent]], Awaitable[None]] | None = None,
+    consumer_name: str | None = None,
 ) -> ServiceRuntime:
+    """A runtime whose consumer group is new unless ``consumer_name`` is given.
+
+    A group that outlived an earlier run would make the join wait for its dead members.
+    """
     runtime = ServiceRuntime(settings, topics=[schemas.in_topic, schemas.out_topic])
     if consume:
-        runtime.consume(schemas.in_topic, make_handler(schemas, before), schemas.registry())
+        runtime.consume(
+            schemas.in_topic,
+            make_handler(schemas, before),
+            schemas.registry(),
+            name=consumer_name or f"backbonetest-{new_id()[:8]}",
+        )
     return runtime
 
 

@@ -90,14 +90,13 @@ async def _wait_partitions(consumer: AIOKafkaConsumer, topic: str, timeout: floa
 
 
 async def committed_offset(bootstrap: str, group: str, topic: str, partition: int = 0) -> int | None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
+    """The group's committed offset, read without joining the group."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
     try:
-        offsets = await admin.list_consumer_group_offsets(group)
+        return await consumer.committed(TopicPartition(topic, partition))
     finally:
-        await admin.close()
-    meta = offsets.get(TopicPartition(topic, partition))
-    return None if meta is None or meta.offset < 0 else meta.offset
+        await consumer.stop()
 
 
 def headers_of(record: Any) -> dict[str, bytes]:
