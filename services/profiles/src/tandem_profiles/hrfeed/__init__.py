@@ -1,0 +1,1 @@
+"""Synthetic HR feed: a deterministic organisation as hr.employees events."""
