@@ -1,0 +1,67 @@
+"""The composition root of the profiles service: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from tandem_common.events.hr import HR_EVENTS, HR_TOPIC
+from tandem_common.events.profiles import PROFILES_TOPIC
+from tandem_common.events.registry import EventRegistry
+from tandem_common.http.health import health_router
+from tandem_common.runtime.service import ServiceRuntime
+from tandem_common.runtime.spec import ServiceSpec
+from tandem_common.settings import ServiceSettings
+from tandem_profiles.adapters.tables import metadata
+from tandem_profiles.adapters.taxonomy_file import load_taxonomy
+from tandem_profiles.entrypoints.api import profiles_router
+from tandem_profiles.service.erasure import Erasure
+from tandem_profiles.service.hr_ingest import HrIngest
+from tandem_profiles.service.mentoring_profiles import MentoringProfiles
+from tandem_profiles.settings import ProfilesSettings
+
+MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations" / "versions"
+
+
+def create_runtime(
+    settings: ProfilesSettings, *, hr_topic: str = HR_TOPIC, consumer_name: str = "profiles"
+) -> ServiceRuntime:
+    runtime = ServiceRuntime(
+        settings, metadata=[metadata], migrations=MIGRATIONS, topics=[PROFILES_TOPIC]
+    )
+    runtime.consume(hr_topic, HrIngest(runtime.source), EventRegistry(HR_EVENTS), name=consumer_name)
+    erasure = Erasure(runtime.unit_of_work, source=runtime.source, retention_days=settings.erasure_retention_days)
+
+    async def erase_periodically(_: ServiceRuntime) -> None:
+        await erasure.run_periodically(settings.erasure_interval_seconds)
+
+    runtime.background(erase_periodically)
+    return runtime
+
+
+def create_app(settings: ServiceSettings) -> FastAPI:
+    assert isinstance(settings, ProfilesSettings)
+    runtime = create_runtime(settings)
+    taxonomy = load_taxonomy()
+    mentoring = MentoringProfiles(runtime.unit_of_work, taxonomy, runtime.source)
+    app = FastAPI(title="Tandem profiles (internal)", lifespan=runtime.lifespan)
+    app.state.runtime = runtime
+    app.include_router(health_router(runtime.readiness))
+    app.include_router(profiles_router(runtime.unit_of_work, mentoring, taxonomy, settings.api_page_limit))
+    return app
+
+
+async def load_demo(env: Mapping[str, str]) -> None:
+    from tandem_profiles.entrypoints.demo import load_demo_organisation
+
+    await load_demo_organisation(env)
+
+
+service_spec = ServiceSpec(
+    name="profiles",
+    settings=ProfilesSettings,
+    create_app=create_app,
+    demo=load_demo,
+)

@@ -1,0 +1,160 @@
+"""Running the real profiles service against test infrastructure, and HR event records."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from tandem_common.envelope import CloudEvent, encode_binary
+from tandem_common.runtime.service import ServiceRuntime
+from tandem_common.testing.backends import Infrastructure
+from tandem_profiles.entrypoints.main import create_runtime
+from tandem_profiles.settings import ProfilesSettings
+from tests.support.backbone import new_id, wait_until
+from tests.support.kafka import create_topics, unique_topic
+
+BASE_TIME = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+_counter = itertools.count()
+
+
+def hire_data(employee_id: str, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "employee_id": employee_id,
+        "email": f"{employee_id.lower()}@example.com",
+        "display_name": f"Person {employee_id}",
+        "job_title": "Data Analyst",
+        "department": "Finance",
+        "manager_id": None,
+        "location": {"country": "BR", "city": "Sao Paulo"},
+        "timezone": "America/Sao_Paulo",
+        "hire_date": "2020-03-01",
+        "seniority_level": 3,
+        "languages": ["pt", "en"],
+    }
+    data.update(overrides)
+    return data
+
+
+def record(
+    kind: str, data: dict[str, Any], *, ce_id: str | None = None, minutes: int | None = None
+) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    """An HR event record; ``minutes`` sets ``ce_time`` relative to a fixed base."""
+    offset = next(_counter) if minutes is None else minutes
+    event = CloudEvent(
+        id=ce_id or f"{kind}-{new_id()}",
+        source="workday/acme-test",
+        type=f"tandem.hr.employee.{kind}.v1",
+        time=BASE_TIME + timedelta(minutes=offset),
+        data=data,
+        subject=data.get("employee_id"),
+    )
+    value, headers = encode_binary(event)
+    return str(data.get("employee_id", "")).encode(), value, headers
+
+
+def hired(employee_id: str, **overrides: Any) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    return record("hired", hire_data(employee_id, **overrides))
+
+
+def changed(employee_id: str, effective: str, reason: str = "promotion", **changes: Any):
+    return record(
+        "changed",
+        {"employee_id": employee_id, "effective_date": effective, "reason": reason, "changes": changes},
+    )
+
+
+def exited(employee_id: str, exit_date: str, reason: str = "voluntary"):
+    return record("exited", {"employee_id": employee_id, "exit_date": exit_date, "reason": reason})
+
+
+def settings_for(database_url: str, bootstrap: str, **overrides: Any) -> ProfilesSettings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "kafka_bootstrap": bootstrap,
+        "retry_initial_seconds": 0.05,
+        "retry_max_seconds": 0.5,
+        "retry_attempts_before_not_ready": 3,
+        "outbox_poll_seconds": 0.2,
+        "consumer_batch_timeout_ms": 50,
+        "consumer_session_timeout_ms": 6000,
+        "consumer_heartbeat_interval_ms": 500,
+        "erasure_interval_seconds": 3600,
+    }
+    values.update(overrides)
+    return ProfilesSettings(**values)
+
+
+class ProfilesUnderTest:
+    """The profiles service on its own HR topic and consumer group."""
+
+    def __init__(self, infrastructure: Infrastructure, database_url: str, **overrides: Any) -> None:
+        self.infrastructure = infrastructure
+        self.database_url = database_url
+        self.hr_topic = unique_topic("hr.employees")
+        self.group = f"profiles-{new_id()[:8]}"
+        self.settings = settings_for(database_url, infrastructure.kafka_bootstrap, **overrides)
+        self.runtime: ServiceRuntime | None = None
+
+    async def start(self) -> ServiceRuntime:
+        await create_topics(self.infrastructure.kafka_bootstrap, [self.hr_topic])
+        self.runtime = create_runtime(self.settings, hr_topic=self.hr_topic, consumer_name=self.group)
+        await self.runtime.start()
+
+        async def joined() -> bool:
+            assert self.runtime is not None
+            return all(c.joined for c in self.runtime.consumers)
+
+        await wait_until(joined, timeout=30)
+        return self.runtime
+
+    async def stop(self) -> None:
+        if self.runtime is not None:
+            await self.runtime.stop()
+
+    @property
+    def consumer(self):  # type: ignore[no-untyped-def]
+        assert self.runtime is not None
+        return self.runtime.consumers[0]
+
+    async def wait_handled(self, count: int, timeout: float = 30) -> None:
+        async def done() -> bool:
+            c = self.consumer
+            return c.processed + c.duplicates + c.dead_lettered >= count
+
+        await wait_until(done, timeout=timeout)
+
+
+async def published(database_url: str, employee_id: str | None = None) -> list[dict[str, Any]]:
+    """Events this service has published (its outbox), oldest first, decoded."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            sql = "SELECT key, ce_type, payload FROM outbox"
+            params: dict[str, Any] = {}
+            if employee_id is not None:
+                sql += " WHERE key = :key"
+                params["key"] = employee_id
+            rows = (await connection.execute(text(sql + " ORDER BY id"), params)).all()
+    finally:
+        await engine.dispose()
+    return [
+        {"key": key, "type": ce_type.rsplit(".", 2)[-2], "data": orjson.loads(payload) if payload else None}
+        for key, ce_type, payload in rows
+    ]
+
+
+async def employee_row(database_url: str, employee_id: str) -> dict[str, Any] | None:
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            row = (
+                await connection.execute(text("SELECT * FROM employees WHERE employee_id = :id"), {"id": employee_id})
+            ).mappings().first()
+    finally:
+        await engine.dispose()
+    return dict(row) if row else None
