@@ -1,0 +1,29 @@
+"""The real profiles service in its own process, for the crash test.
+
+``python -m tests.faults.profiles_process DATABASE_URL BOOTSTRAP HR_TOPIC GROUP``
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+
+from tandem_profiles.entrypoints.main import create_runtime
+from tests.support.profiles import settings_for
+
+
+async def main() -> None:
+    database_url, bootstrap, hr_topic, group = sys.argv[1:5]
+    settings = settings_for(database_url, bootstrap, consumer_max_records=2000)
+    runtime = create_runtime(settings, hr_topic=hr_topic, consumer_name=group)
+    await runtime.start()
+    print("started", flush=True)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    await runtime.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
