@@ -35,23 +35,37 @@ def _plain(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
-@pytest.fixture
-async def database_url(infrastructure: Infrastructure) -> AsyncIterator[str]:
-    """A fresh, empty database for one test; dropped afterwards."""
+async def _create_database(infrastructure: Infrastructure) -> str:
     name = infrastructure.new_database_name()
     admin = await asyncpg.connect(_plain(infrastructure.admin_database_url))
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    yield infrastructure.database_url(name)
+    return name
+
+
+async def _drop_database(infrastructure: Infrastructure, name: str) -> None:
     admin = await asyncpg.connect(_plain(infrastructure.admin_database_url))
     try:
         await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        await admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
-        )
         await asyncio.sleep(0.05)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture
+async def database_url(infrastructure: Infrastructure) -> AsyncIterator[str]:
+    """A fresh, empty database for one test; dropped afterwards."""
+    name = await _create_database(infrastructure)
+    yield infrastructure.database_url(name)
+    await _drop_database(infrastructure, name)
+
+
+@pytest.fixture(scope="module")
+async def module_database_url(infrastructure: Infrastructure) -> AsyncIterator[str]:
+    """A fresh database shared by the tests of one module."""
+    name = await _create_database(infrastructure)
+    yield infrastructure.database_url(name)
+    await _drop_database(infrastructure, name)

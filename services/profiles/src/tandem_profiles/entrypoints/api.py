@@ -52,7 +52,10 @@ def _after(cursor: str | None) -> str | None:
     if cursor is None:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
+        after = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
+        if not after:
+            raise ValueError("empty cursor")
+        return after
     except (ValueError, UnicodeDecodeError):
         raise HTTPException(422, detail=[{"loc": ["query", "cursor"], "msg": "not a cursor from this API"}]) from None
 

@@ -43,7 +43,11 @@ def create_runtime(
 
 def create_app(settings: ServiceSettings) -> FastAPI:
     assert isinstance(settings, ProfilesSettings)
-    runtime = create_runtime(settings)
+    return build_app(create_runtime(settings), settings)
+
+
+def build_app(runtime: ServiceRuntime, settings: ProfilesSettings) -> FastAPI:
+    """The HTTP app around ``runtime``; its lifespan starts and stops the runtime."""
     taxonomy = load_taxonomy()
     mentoring = MentoringProfiles(runtime.unit_of_work, taxonomy, runtime.source)
     app = FastAPI(title="Tandem profiles (internal)", lifespan=runtime.lifespan)

@@ -17,6 +17,7 @@ from tandem_common.messaging.received import ReceivedEvent
 from tandem_common.outbox.writer import OutgoingEvent, publish_many_later
 from tandem_profiles.adapters.employee_repository import EmployeeRepository, StoredEmployee
 from tandem_profiles.domain.employee import HrEvent, replay, snapshot_kind
+from tandem_profiles.domain.erasure import purge_event_data
 from tandem_profiles.domain.mentoring import EMPTY_MENTORING_PROFILE
 from tandem_profiles.service.snapshots import snapshot_event
 
@@ -74,7 +75,10 @@ class HrIngest:
                 continue  # held until the employee is hired
             if before is not None:
                 if before.erased and record.employment == before.record.employment:
-                    continue  # an erased employment stays erased
+                    # An erased employment stays erased, and a late event about it
+                    # is logged without its personal data.
+                    row["data"] = purge_event_data(row["data"])
+                    continue
                 if not before.erased and before.record == record:
                     continue  # a no-op change
             after = StoredEmployee(

@@ -1,0 +1,145 @@
+"""The internal HTTP API: reads, cursor pagination, validated writes, taxonomy search."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tandem_common.testing.backends import Infrastructure
+from tandem_profiles.entrypoints.main import build_app
+from tests.support.kafka import produce
+from tests.support.profiles import ProfilesUnderTest, exited, hired, published
+
+
+@pytest.fixture(scope="module")
+def database_url(module_database_url: str) -> str:
+    return module_database_url
+
+
+@pytest.fixture(scope="module")
+async def api(infrastructure: Infrastructure, module_database_url: str):
+    service = ProfilesUnderTest(infrastructure, module_database_url)
+    runtime = await service.start()
+    await produce(
+        infrastructure.kafka_bootstrap,
+        service.hr_topic,
+        [
+            hired("A1", department="Finance"),
+            hired("A2", department="Finance", location={"country": "PT"}, timezone="Europe/Lisbon"),
+            hired("A3", department="Marketing"),
+            hired("A4", department="Finance"),
+            exited("A4", "2025-01-31"),
+        ],
+    )
+    await service.wait_handled(5)
+    app = build_app(runtime, service.settings)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://profiles") as client:
+        yield client
+    await service.stop()
+
+
+async def test_get_one_and_many_profiles(api: httpx.AsyncClient) -> None:
+    response = await api.get("/v1/profiles/A1")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["employee_id"] == "A1" and body["profile_version"] == 1 and "email" not in body
+    assert (await api.get("/v1/profiles/NOPE")).status_code == 404
+    batch = (await api.post("/v1/profiles/batch", json={"ids": ["A3", "NOPE", "A1"]})).json()
+    assert [p["employee_id"] for p in batch["profiles"]] == ["A3", "A1"]
+    assert batch["missing"] == ["NOPE"]
+
+
+async def test_departed_employees_stay_queryable(api: httpx.AsyncClient) -> None:
+    body = (await api.get("/v1/profiles/A4")).json()
+    assert (body["status"], body["exit_date"]) == ("departed", "2025-01-31")
+
+
+async def test_list_filters_and_cursor_pagination(api: httpx.AsyncClient) -> None:
+    first = (await api.get("/v1/profiles", params={"department": "Finance", "limit": 2})).json()
+    assert [p["employee_id"] for p in first["items"]] == ["A1", "A2"]
+    second = (await api.get("/v1/profiles", params={"department": "Finance", "limit": 2, "cursor": first["next_cursor"]})).json()
+    assert [p["employee_id"] for p in second["items"]] == ["A4"]
+    assert second["next_cursor"] is None
+    by_country = (await api.get("/v1/profiles", params={"country": "PT"})).json()
+    assert [p["employee_id"] for p in by_country["items"]] == ["A2"]
+    active = (await api.get("/v1/profiles", params={"status": "departed"})).json()
+    assert [p["employee_id"] for p in active["items"]] == ["A4"]
+    assert (await api.get("/v1/profiles", params={"country": "Portugal"})).status_code == 422
+    assert (await api.get("/v1/profiles", params={"cursor": "%%%"})).status_code == 422
+
+
+async def test_a_valid_write_publishes_an_update_and_is_filterable_by_skill(
+    api: httpx.AsyncClient, database_url: str
+) -> None:
+    response = await api.patch(
+        "/v1/profiles/A1/mentoring",
+        json={
+            "skills_offered": [{"skill": "K8s", "level": 4}, {"skill": "Social Media", "level": 3}],
+            "skills_wanted": [{"skill": "stakeholder management", "level": 3}],
+            "roles": ["mentor", "mentee"],
+            "capacity": 2,
+            "hours_per_month": 4,
+            "goals": "Learn to influence senior stakeholders",
+            "consents": {"generation_aware_pairing": True, "demographics_for_reporting": False},
+        },
+    )
+    assert response.status_code == 200, response.text
+    mentoring = response.json()["mentoring"]
+    assert mentoring["skills_offered"] == [{"skill": "kubernetes", "level": 4}, {"skill": "social-media", "level": 3}]
+    assert mentoring["skills_wanted"] == [{"skill": "stakeholder-management", "level": 3}]
+    events = await published(database_url, "A1")
+    assert [(e["type"], e["data"]["profile_version"]) for e in events] == [("registered", 1), ("updated", 2)]
+    assert events[-1]["data"]["mentoring"] == mentoring
+    found = (await api.get("/v1/profiles", params={"has_skill": "kubernetes"})).json()
+    assert [p["employee_id"] for p in found["items"]] == ["A1"]
+    # The same write again changes nothing and publishes nothing.
+    again = await api.patch("/v1/profiles/A1/mentoring", json={"capacity": 2})
+    assert again.status_code == 200
+    assert len(await published(database_url, "A1")) == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"skills_offered": [{"skill": "Kuberntes", "level": 3}]}, "skills_offered.0.skill"),
+        ({"skills_offered": [{"skill": "kubernetes", "level": 6}]}, "skills_offered.0.level"),
+        ({"skills_wanted": [{"skill": "kubernetes", "level": 0}]}, "skills_wanted.0.level"),
+        ({"skills_offered": [{"skill": "K8s", "level": 2}, {"skill": "kubernetes", "level": 3}]}, "skills_offered.1.skill"),
+        ({"roles": ["boss"]}, "roles.0"),
+        ({"capacity": 6}, "capacity"),
+        ({"capacity": -1}, "capacity"),
+        ({"capacity": "two"}, "capacity"),
+        ({"hours_per_month": 41}, "hours_per_month"),
+        ({"goals": "x" * 2001}, "goals"),
+        ({"consents": {"generation_aware_pairing": "yes"}}, "consents.generation_aware_pairing"),
+        ({"favourite_colour": "blue"}, "favourite_colour"),
+    ],
+)
+async def test_each_bad_field_answers_422_naming_it_and_changes_nothing(
+    api: httpx.AsyncClient, database_url: str, body: dict, field: str
+) -> None:
+    response = await api.patch("/v1/profiles/A3/mentoring", json=body)
+    assert response.status_code == 422
+    fields = [item["field"] for item in response.json()["detail"]]
+    assert field in fields
+    assert len(await published(database_url, "A3")) == 1
+    assert (await api.get("/v1/profiles/A3")).json()["profile_version"] == 1
+
+
+async def test_unknown_skill_message_suggests_the_nearest_ids(api: httpx.AsyncClient) -> None:
+    response = await api.patch("/v1/profiles/A3/mentoring", json={"skills_offered": [{"skill": "Kuberntes", "level": 3}]})
+    message = response.json()["detail"][0]["msg"]
+    assert "Kuberntes" in message and "kubernetes" in message
+
+
+async def test_writes_for_departed_or_unknown_employees(api: httpx.AsyncClient, database_url: str) -> None:
+    assert (await api.patch("/v1/profiles/A4/mentoring", json={"capacity": 1})).status_code == 409
+    assert (await api.patch("/v1/profiles/NOPE/mentoring", json={"capacity": 1})).status_code == 404
+    assert len(await published(database_url, "A4")) == 2
+
+
+async def test_taxonomy_search(api: httpx.AsyncClient) -> None:
+    items = (await api.get("/v1/skills", params={"q": "social"})).json()["items"]
+    assert items[0]["id"] == "social-media"
+    assert (await api.get("/v1/skills/kubernetes")).json()["name"]
+    assert (await api.get("/v1/skills/nope")).status_code == 404
