@@ -61,6 +61,7 @@ class Platform:
                 self.say(f"loading demonstration data into {name}")
                 try:
                     await spec.demo(self.env)
+                    self.say(f"demonstration data loaded into {name}")
                 except Exception as error:
                     self.say(f"demonstration data for {name} failed: {error!r}")
 

@@ -18,6 +18,8 @@ from tqdm import tqdm
 
 from tandem_common.cli import UsageError
 from tandem_profiles.adapters.taxonomy_file import load_taxonomy
+from tandem_profiles.entrypoints.hr_publish import add_publish
+from tandem_profiles.entrypoints.mentoring_loader import add_load_mentoring
 from tandem_profiles.hrfeed.generator import Chunk, FeedRequest, generate_feed
 
 MENTORING_SUFFIX = ".mentoring.jsonl"
@@ -56,7 +58,11 @@ def add_generate(commands: SubcommandTable) -> None:
     parser.set_defaults(handler=generate)
 
 
-SUBCOMMANDS: tuple[Callable[[SubcommandTable], None], ...] = (add_generate,)
+SUBCOMMANDS: tuple[Callable[[SubcommandTable], None], ...] = (
+    add_generate,
+    add_publish,
+    add_load_mentoring,
+)
 
 
 def mentoring_path(out: Path) -> Path:

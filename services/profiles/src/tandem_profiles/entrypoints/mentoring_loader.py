@@ -1,0 +1,88 @@
+"""``tandem hr load-mentoring FILE``: load generated mentoring profiles through the API.
+
+The profiles must belong to employees the service already knows, so employees not
+found yet (their hire still in flight) are retried until ``--wait`` runs out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from tandem_common.cli import UsageError
+
+CHUNK = 500
+
+
+def default_url() -> str:
+    return f"http://127.0.0.1:{os.environ.get('TANDEM_PROFILES_PORT', '8001')}"
+
+
+def read_profiles(path: Path) -> list[dict[str, Any]]:
+    items = []
+    with path.open("rb") as source:
+        for number, line in enumerate(source, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = orjson.loads(line)
+                items.append({"employee_id": str(item["employee_id"]), "mentoring": dict(item["mentoring"])})
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+                raise UsageError(f"{path}:{number}: not a mentoring profile line ({error})") from None
+    return items
+
+
+async def load_profiles(items: list[dict[str, Any]], *, url: str, wait_seconds: float) -> Counter[str]:
+    outcome: Counter[str] = Counter()
+    pending = items
+    deadline = time.monotonic() + wait_seconds
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        while pending:
+            retry = []
+            for start in range(0, len(pending), CHUNK):
+                chunk = pending[start : start + CHUNK]
+                response = await client.post("/v1/mentoring/bulk", json=chunk)
+                response.raise_for_status()
+                for item, result in zip(chunk, response.json()["results"], strict=True):
+                    if result["status"] == "not_found" and time.monotonic() < deadline:
+                        retry.append(item)
+                    else:
+                        outcome[result["status"]] += 1
+            pending = retry
+            if pending:
+                await asyncio.sleep(1.0)
+    return outcome
+
+
+def add_load_mentoring(commands: Any) -> None:
+    parser = commands.add_parser(
+        "load-mentoring",
+        help="load mentoring profiles (from hr generate) through the profiles API",
+    )
+    parser.add_argument("file", type=Path, metavar="FILE.mentoring.jsonl")
+    parser.add_argument("--url", default=None, help="profiles service URL (default: http://127.0.0.1:$TANDEM_PROFILES_PORT)")
+    parser.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
+                        help="how long to retry employees not known yet (default 60)")
+    parser.set_defaults(handler=load_mentoring)
+
+
+def load_mentoring(args: Any) -> int:
+    path: Path = args.file
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    items = read_profiles(path)
+    try:
+        outcome = asyncio.run(load_profiles(items, url=args.url or default_url(), wait_seconds=args.wait))
+    except httpx.HTTPError as error:
+        raise UsageError(f"the profiles service did not answer: {error}") from None
+    summary = ", ".join(f"{count:,} {status}" for status, count in sorted(outcome.items()))
+    print(f"tandem hr load-mentoring: {len(items):,} profiles: {summary}", file=sys.stderr)
+    return 0 if outcome.get("ok", 0) == len(items) else 1
