@@ -34,6 +34,8 @@ class TandemSettings(BaseSettings):
     kafka_partitions: int = Field(default=3, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)
     kafka_request_timeout_ms: int = Field(default=30_000, ge=1000)
+    # Where `tandem up` starts the embedded broker when TANDEM_KAFKA_BOOTSTRAP is unset.
+    embedded_kafka_port: int = Field(default=9092, ge=1, le=65535)
     http_host: str = "127.0.0.1"
     home: Path = Field(default_factory=lambda: Path.cwd() / ".tandem")
     log_level: str = "INFO"

@@ -70,8 +70,9 @@ class Platform:
             self.say(f"using Kafka at {os.environ['TANDEM_KAFKA_BOOTSTRAP']}")
             return
         settings = TandemSettings()
-        host, _, port = settings.kafka_bootstrap.rpartition(":")
-        self.kafka = EmbeddedKafka(host, int(port), log_file=self.home / "logs" / "tansu.log")
+        self.kafka = EmbeddedKafka(
+            "127.0.0.1", settings.embedded_kafka_port, log_file=self.home / "logs" / "tansu.log"
+        )
         await asyncio.to_thread(self.kafka.start)
         self.env["TANDEM_KAFKA_BOOTSTRAP"] = self.kafka.bootstrap
         self.env.setdefault("TANDEM_KAFKA_IDEMPOTENCE", "false")
