@@ -254,7 +254,7 @@ def test_fairness_statistics() -> None:
 KINDS = ("reciprocal", "reverse", "traditional", "peer", "group")
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     kind=st.sampled_from(KINDS),
     size=st.integers(20, 160),

@@ -161,7 +161,7 @@ def test_pairs_equals_networkx_optimum_on_small_graphs(
     assert result["objective"] == pytest.approx(optimum, rel=1e-9, abs=1e-9)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(random_graphs())
 def test_relaxation_within_its_guarantee_and_bound(
     graph: tuple[int, list[tuple[int, int, float]]],

@@ -1,0 +1,122 @@
+"""Hard rules on arrays of candidate pairs.
+
+`first_broken_rule` returns, for every pair, the index of the first rule it breaks in
+`RULES` order, or -1 when it breaks none. Roles, status and skills are not here: the
+candidate generator never forms pairs that fail them. The seniority rule reads `a` as
+the mentor and `b` as the mentee.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from tandem_matching.engine.org import in_reporting_line
+from tandem_matching.engine.people import Population
+from tandem_matching.engine.program import Program
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+RULES = (
+    "reporting_line",
+    "same_department",
+    "timezone_overlap",
+    "common_language",
+    "previous_pair",
+    "seniority",
+)
+
+
+class RuleChecker:
+    def __init__(self, population: Population, program: Program) -> None:
+        self.population = population
+        self.program = program
+        previous = [
+            (population.index[a], population.index[b])
+            for a, b in program.previous_pairs
+            if a in population.index and b in population.index
+        ]
+        n = max(population.size, 1)
+        self.previous_keys = np.unique(
+            np.asarray([min(a, b) * n + max(a, b) for a, b in previous], dtype=np.int64)
+        )
+
+    def overlap(self, a: IntArray, b: IntArray) -> npt.NDArray[np.float64]:
+        population = self.population
+        result: npt.NDArray[np.float64] = population.zone_overlap[
+            population.zone[a], population.zone[b]
+        ]
+        return result
+
+    def first_broken_rule(self, a: IntArray, b: IntArray) -> IntArray:
+        """Rules run in order on the pairs still passing, so later rules see fewer pairs."""
+        population, program = self.population, self.program
+        broken = np.full(a.size, -1, dtype=np.int64)
+        alive = np.arange(a.size, dtype=np.int64)
+        x, y = a, b
+        n = max(population.size, 1)
+        checks: list[tuple[str, Callable[[IntArray, IntArray], BoolArray]]] = []
+        if program.exclude_reporting_line:
+            checks.append(
+                (
+                    "reporting_line",
+                    lambda p, q: in_reporting_line(population.tin, population.tout, p, q),
+                )
+            )
+        if program.exclude_same_department:
+            checks.append(
+                (
+                    "same_department",
+                    lambda p, q: population.department[p] == population.department[q],
+                )
+            )
+        if program.min_timezone_overlap_hours > 0:
+            hours = program.min_timezone_overlap_hours
+            checks.append(("timezone_overlap", lambda p, q: self.overlap(p, q) < hours))
+        if program.require_common_language:
+            checks.append(("common_language", lambda p, q: ~population.common_language(p, q)))
+        if self.previous_keys.size:
+            keys = self.previous_keys
+            checks.append(
+                (
+                    "previous_pair",
+                    lambda p, q: np.isin(np.minimum(p, q) * n + np.maximum(p, q), keys),
+                )
+            )
+        if program.type == "reverse":
+            checks.append(
+                ("seniority", lambda p, q: population.seniority[p] >= population.seniority[q])
+            )
+        elif program.type == "traditional":
+            checks.append(
+                ("seniority", lambda p, q: population.seniority[p] <= population.seniority[q])
+            )
+        for rule, failing_of in checks:
+            if alive.size == 0:
+                break
+            failing = failing_of(x, y)
+            broken[alive[failing]] = RULES.index(rule)
+            keep = ~failing
+            alive, x, y = alive[keep], x[keep], y[keep]
+        return broken
+
+
+def rule_sentence(rule: str, person: str, count: int, program: Program) -> str:
+    """How many potential partners one rule removed, as a phrase."""
+    noun = "person" if count == 1 else "people"
+    if rule == "reporting_line":
+        return f"{count} {noun} in {person}'s reporting line"
+    if rule == "same_department":
+        return f"{count} {noun} in the same department"
+    if rule == "timezone_overlap":
+        hours = f"{program.min_timezone_overlap_hours:g}"
+        return f"{count} {noun} with fewer than {hours} working hours of overlap"
+    if rule == "common_language":
+        return f"{count} {noun} without a common language"
+    if rule == "previous_pair":
+        return f"{count} previous partner{'s' if count != 1 else ''}"
+    direction = "below" if program.type == "reverse" else "above"
+    return f"{count} {noun} on the wrong side of the seniority rule (mentor {direction} mentee)"
