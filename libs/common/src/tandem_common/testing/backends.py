@@ -61,7 +61,8 @@ def _docker_answers() -> bool:
 
 
 @contextlib.contextmanager
-def provide_infrastructure(home: Path) -> Iterator[Infrastructure]:
+def provide_infrastructure(home: Path, name: str = "test") -> Iterator[Infrastructure]:
+    """``name`` keeps the embedded servers of concurrent users (tests, benchmarks) apart."""
     bootstrap = os.environ.get("TANDEM_KAFKA_BOOTSTRAP")
     database = os.environ.get("TANDEM_TEST_DATABASE_URL")
     if bootstrap and database:
@@ -71,7 +72,7 @@ def provide_infrastructure(home: Path) -> Iterator[Infrastructure]:
         with _testcontainers() as infrastructure:
             yield infrastructure
         return
-    with _embedded(home) as infrastructure:
+    with _embedded(home, name) as infrastructure:
         yield infrastructure
 
 
@@ -92,10 +93,10 @@ def _testcontainers() -> Iterator[Infrastructure]:
 
 
 @contextlib.contextmanager
-def _embedded(home: Path) -> Iterator[Infrastructure]:
-    postgres = EmbeddedPostgres(home / "test-postgres")
+def _embedded(home: Path, name: str) -> Iterator[Infrastructure]:
+    postgres = EmbeddedPostgres(home / f"{name}-postgres")
     postgres.start()
-    kafka = EmbeddedKafka("127.0.0.1", free_port(), log_file=home / "logs" / "test-tansu.log")
+    kafka = EmbeddedKafka("127.0.0.1", free_port(), log_file=home / "logs" / f"{name}-tansu.log")
     kafka.start()
     try:
         yield Infrastructure(
