@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 import uuid
@@ -131,6 +132,13 @@ async def run(employees: int) -> None:
         )
         peak_rss = 0
         watched = psutil.Process(service.pid)
+        profile_to = os.environ.get("TANDEM_BENCH_PROFILE")
+        if profile_to:
+            # Samples the service with py-spy (when installed) for where the time goes.
+            await asyncio.create_subprocess_exec(
+                "py-spy", "record", "-p", str(service.pid), "-o", profile_to, "-f", "speedscope", "-d", "25", "-r", "50",
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            )
         connection = await asyncpg.connect(plain(database_url))
         try:
             last_report = time.monotonic()

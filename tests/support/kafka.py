@@ -50,7 +50,20 @@ async def read_all(bootstrap: str, topic: str, expected: int, timeout: float = 3
     """Read ``topic`` from the start until ``expected`` records arrived or time ran out.
 
     After reaching ``expected`` it keeps reading briefly, so extra records show up too.
+    Each attempt reads with a fresh consumer from the beginning: right after a broker
+    restart the embedded broker can answer a first fetch with nothing.
     """
+    deadline = time.monotonic() + timeout
+    records: list[Any] = []
+    while time.monotonic() < deadline:
+        records = await _read_once(bootstrap, topic, expected, min(5.0, deadline - time.monotonic()))
+        if len(records) >= expected:
+            return records
+        await asyncio.sleep(0.2)
+    return records
+
+
+async def _read_once(bootstrap: str, topic: str, expected: int, timeout: float) -> list[Any]:
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
@@ -66,7 +79,7 @@ async def read_all(bootstrap: str, topic: str, expected: int, timeout: float = 3
         deadline = time.monotonic() + timeout
         settle_until: float | None = None
         while time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=200)
+            batch = await consumer.getmany(timeout_ms=1000)
             for messages in batch.values():
                 records.extend(messages)
             if len(records) >= expected and settle_until is None:

@@ -15,10 +15,12 @@ from tandem_common.migrations.runner import run_migrations
 from tandem_common.outbox.relay import OutboxRelay, RelaySettings
 from tandem_common.outbox.writer import OutgoingEvent, publish_many_later
 from tandem_common.retry import Backoff
+from tandem_common.runtime.embedded_kafka import EmbeddedKafka, free_port
 from tandem_common.settings import TandemSettings
 from tandem_common.testing.backends import Infrastructure
 from tests.support.backbone import make_schemas, scalar, wait_until
 from tests.support.kafka import create_topics, headers_of, read_all, unique_topic
+from tests.support.proxy import CuttableProxy
 
 
 async def _migrated(database_url: str):
@@ -27,9 +29,10 @@ async def _migrated(database_url: str):
     return engine
 
 
-def _events(schemas, count: int, keys: int = 10) -> list[OutgoingEvent]:
+def _events(schemas, count: int, keys: int = 10, run: int = 1) -> list[OutgoingEvent]:
+    """``count`` events over ``keys`` keys, each key in runs of ``run`` consecutive events."""
     return [
-        OutgoingEvent(data=schemas.pong(employee_id=f"E{i % keys}", n=i), source="tests/outbox")
+        OutgoingEvent(data=schemas.pong(employee_id=f"E{(i // run) % keys}", n=i), source="tests/outbox")
         for i in range(count)
     ]
 
@@ -50,10 +53,21 @@ async def _producer(infrastructure: Infrastructure) -> RecordProducer:
     return producer
 
 
-def _relay(engine, producer: RecordProducer) -> OutboxRelay:
+class _slowed:
+    """A producer whose sends take a little while, so two relays' passes overlap."""
+
+    def __init__(self, producer: RecordProducer) -> None:
+        self._producer = producer
+
+    async def send(self, *args):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.0005)
+        return await self._producer.send(*args)
+
+
+def _relay(engine, producer: RecordProducer | _slowed) -> OutboxRelay:
     return OutboxRelay(
         engine,
-        producer.send_text_headers,
+        producer.send,
         service="outbox-test",
         settings=RelaySettings(batch_size=200, poll_seconds=0.1, backoff=Backoff(0.05, 0.5)),
     )
@@ -103,41 +117,53 @@ async def _unsent_is(database_url: str, expected: int) -> bool:
     return await scalar(database_url, "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == expected
 
 
-async def test_rows_wait_while_the_broker_is_down_and_drain_after_it_returns(
+async def test_rows_wait_while_the_broker_is_unreachable_and_drain_after_it_returns(
     infrastructure: Infrastructure, database_url: str
 ) -> None:
-    if not infrastructure.can_restart_broker:
-        pytest.skip("this backend gives the tests no control over the broker process")
+    """The broker goes away (its connections cut) and comes back with its state.
+
+    A restart of the embedded broker would also wipe its memory, so the outage is made
+    with a proxy in front of a broker of this test's own that advertises the proxy.
+    """
+    if infrastructure.kafka is None:
+        pytest.skip("the outage needs a broker this test starts itself (embedded backend)")
+    proxy_port, broker_port = free_port(), free_port()
+    broker = EmbeddedKafka("127.0.0.1", broker_port, advertised_port=proxy_port)
+    broker.start()
+    proxy = CuttableProxy(proxy_port, broker_port)
+    await proxy.start()
+    bootstrap = f"127.0.0.1:{proxy_port}"
     topic = unique_topic("outbox")
     schemas = make_schemas("unused", topic)
-    await create_topics(infrastructure.kafka_bootstrap, [topic])
+    await create_topics(bootstrap, [topic])
     engine = await _migrated(database_url)
-    producer = await _producer(infrastructure)
+    producer = RecordProducer(
+        TandemSettings(kafka_bootstrap=bootstrap, kafka_request_timeout_ms=3000), client_id="outbox-test"
+    )
+    await producer.start()
     relay = _relay(engine, producer)
     task = asyncio.create_task(relay.run())
-    assert infrastructure.kafka is not None
     try:
-        infrastructure.kafka.stop()
+        await proxy.cut()
         events = _events(schemas, 40)
         for start in range(0, 40, 10):
             await _write(engine, events[start : start + 10], commit=True)
+
         async def relay_reports_trouble() -> bool:
             return not relay.healthy
 
         await wait_until(relay_reports_trouble, timeout=30)
         assert await scalar(database_url, "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 40
-        infrastructure.kafka.start()
-        # The embedded broker lost its topics with its memory; Apache Kafka keeps them.
-        await create_topics(infrastructure.kafka_bootstrap, [topic])
+        await proxy.start()
         await wait_until(lambda: _unsent_is(database_url, 0), timeout=60)
-        records = await read_all(infrastructure.kafka_bootstrap, topic, expected=40, timeout=10)
+        records = await read_all(bootstrap, topic, expected=40, timeout=15)
     finally:
-        if not infrastructure.kafka.running:
-            infrastructure.kafka.start()
         relay.stop()
         await task
         await producer.stop()
         await engine.dispose()
+        await proxy.cut()
+        broker.stop()
     assert Counter(headers_of(r)["ce_id"].decode() for r in records) == Counter(e.id for e in events)
     assert relay.healthy
 
@@ -149,13 +175,15 @@ async def test_two_relays_at_once_never_send_a_row_twice(
     schemas = make_schemas("unused", topic)
     await create_topics(infrastructure.kafka_bootstrap, [topic], partitions=3)
     engine = await _migrated(database_url)
-    events = _events(schemas, 3000, keys=50)
+    # Runs of one key let the second relay find rows whose older siblings are not held
+    # by the first; interleaved keys would (rightly) serialise them behind it.
+    events = _events(schemas, 3000, keys=50, run=60)
     for start in range(0, len(events), 500):
         await _write(engine, events[start : start + 500], commit=True)
     producer_a = await _producer(infrastructure)
     producer_b = await _producer(infrastructure)
     other_engine = create_engine(database_url, pool_size=4)
-    relay_a, relay_b = _relay(engine, producer_a), _relay(other_engine, producer_b)
+    relay_a, relay_b = _relay(engine, _slowed(producer_a)), _relay(other_engine, _slowed(producer_b))
     tasks = [asyncio.create_task(relay_a.run()), asyncio.create_task(relay_b.run())]
     try:
         await wait_until(lambda: _unsent_is(database_url, 0), timeout=60)

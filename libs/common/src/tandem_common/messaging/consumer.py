@@ -20,11 +20,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import ExitStack
 from typing import Any, TypeVar
 
-from opentelemetry import trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from tandem_common.db.errors import is_transient
 from tandem_common.db.unit_of_work import UnitOfWork
@@ -36,7 +34,7 @@ from tandem_common.messaging.producer import RecordProducer
 from tandem_common.messaging.received import PoisonEventError, ReceivedEvent
 from tandem_common.retry import Backoff
 from tandem_common.telemetry.instruments import backbone_instruments
-from tandem_common.telemetry.propagation import context_from_headers, current_trace_headers
+from tandem_common.telemetry.propagation import parent_from_traceparent, traceparent_of
 from tandem_common.telemetry.setup import tracer
 
 log = logging.getLogger(__name__)
@@ -179,10 +177,8 @@ class ReliableConsumer:
         await self._apply(events[middle:])
 
     async def _transaction(self, events: Sequence[ReceivedEvent]) -> None:
-        with ExitStack() as spans:
-            for event in events:
-                span = spans.enter_context(self._processing_span(event))
-                del span
+        spans = [self._processing_span(event) for event in events]
+        try:
             async with self._unit_of_work() as uow:
                 new = await claim_new(
                     uow.session,
@@ -193,6 +189,13 @@ class ReliableConsumer:
                 if fresh:
                     await self._handler(uow, fresh)
                 await uow.commit()
+        except BaseException as error:
+            for span in spans:
+                span.set_status(Status(StatusCode.ERROR, repr(error)))
+            raise
+        finally:
+            for span in spans:
+                span.end()
         duplicates = len(events) - len(fresh)
         self.processed += len(fresh)
         self.duplicates += duplicates
@@ -201,12 +204,11 @@ class ReliableConsumer:
         if duplicates:
             self._instruments.consumed.add(duplicates, {**self._labels, "outcome": "duplicate"})
 
-    def _processing_span(self, event: ReceivedEvent) -> Any:
+    def _processing_span(self, event: ReceivedEvent) -> Span:
         """A consumer span per event, parented by the trace context in its headers."""
-        parent = context_from_headers(event.record.headers or ())
         span = tracer().start_span(
             f"process {event.topic}",
-            context=parent,
+            context=parent_from_traceparent(event.envelope.traceparent, event.envelope.tracestate),
             kind=SpanKind.CONSUMER,
             attributes={
                 "messaging.system": "kafka",
@@ -216,13 +218,10 @@ class ReliableConsumer:
                 "messaging.kafka.offset": event.offset,
                 "messaging.consumer.group.name": self.group_id,
                 "messaging.message.id": event.envelope.id,
-                "cloudevents.event_type": event.envelope.type,
-                "cloudevents.event_source": event.envelope.source,
             },
         )
-        with trace.use_span(span, end_on_exit=False):
-            event.trace_headers = current_trace_headers()
-        return trace.use_span(span, end_on_exit=True, record_exception=True)
+        event.trace_headers = traceparent_of(span)
+        return span
 
     async def _retrying(self, operation: Callable[[], Awaitable[T]]) -> T:
         attempt = 0

@@ -55,10 +55,3 @@ class RecordProducer:
             topic, value=value, key=key, headers=headers
         )
         return future
-
-    async def send_text_headers(
-        self, topic: str, key: bytes, value: bytes, headers: dict[str, str]
-    ) -> asyncio.Future[Any]:
-        return await self.send(
-            topic, key, value, [(name, text.encode()) for name, text in headers.items()]
-        )

@@ -16,8 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from opentelemetry import trace
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,13 +25,15 @@ from tandem_common.db.tables import OUTBOX_CHANNEL
 from tandem_common.envelope import JSON_CONTENT_TYPE, SPEC_VERSION, format_time
 from tandem_common.retry import Backoff
 from tandem_common.telemetry.instruments import backbone_instruments
-from tandem_common.telemetry.propagation import context_from_values, current_trace_headers
+from tandem_common.telemetry.propagation import parent_from_traceparent, traceparent_of
 from tandem_common.telemetry.setup import tracer
 
 log = logging.getLogger(__name__)
 
 # Sends one record and returns a future that resolves once the broker has it.
-SendRecord = Callable[[str, bytes, bytes, dict[str, str]], Awaitable["asyncio.Future[Any]"]]
+SendRecord = Callable[[str, bytes, bytes, list[tuple[str, bytes]]], Awaitable["asyncio.Future[Any]"]]
+_SPEC_VERSION = SPEC_VERSION.encode()
+_JSON = JSON_CONTENT_TYPE.encode()
 
 _CLAIM = text(
     """
@@ -170,36 +171,47 @@ class OutboxRelay:
 
     async def _publish(self, rows: Sequence[Any]) -> None:
         pending: list[asyncio.Future[Any]] = []
+        spans = []
         span_tracer = tracer()
-        for row in rows:
-            parent = context_from_values(row.traceparent, row.tracestate)
-            with span_tracer.start_as_current_span(
-                f"publish {row.topic}",
-                context=parent,
-                kind=SpanKind.PRODUCER,
-                attributes={
-                    "messaging.system": "kafka",
-                    "messaging.operation.type": "publish",
-                    "messaging.destination.name": row.topic,
-                    "messaging.message.id": row.ce_id,
-                    "cloudevents.event_type": row.ce_type,
-                },
-            ):
-                headers = {
-                    "ce_specversion": SPEC_VERSION,
-                    "ce_id": row.ce_id,
-                    "ce_source": row.ce_source,
-                    "ce_type": row.ce_type,
-                    "ce_time": format_time(row.ce_time),
-                    "content-type": JSON_CONTENT_TYPE,
-                    **current_trace_headers(),
-                }
-                if row.ce_subject:
-                    headers["ce_subject"] = row.ce_subject
-                pending.append(
-                    await self._send(row.topic, row.key.encode(), bytes(row.payload), headers)
+        try:
+            for row in rows:
+                span = span_tracer.start_span(
+                    f"publish {row.topic}",
+                    context=parent_from_traceparent(row.traceparent, row.tracestate),
+                    kind=SpanKind.PRODUCER,
+                    attributes={
+                        "messaging.system": "kafka",
+                        "messaging.operation.type": "publish",
+                        "messaging.destination.name": row.topic,
+                        "messaging.message.id": row.ce_id,
+                    },
                 )
-        await asyncio.gather(*pending)
+                spans.append(span)
+                headers = [
+                    ("ce_specversion", _SPEC_VERSION),
+                    ("ce_id", row.ce_id.encode()),
+                    ("ce_source", row.ce_source.encode()),
+                    ("ce_type", row.ce_type.encode()),
+                    ("ce_time", format_time(row.ce_time).encode()),
+                    ("content-type", _JSON),
+                ]
+                if row.ce_subject:
+                    headers.append(("ce_subject", row.ce_subject.encode()))
+                headers.extend((name, value.encode()) for name, value in traceparent_of(span).items())
+                pending.append(await self._send(row.topic, row.key.encode(), bytes(row.payload), headers))
+            # Every send of the pass settles before the pass is judged, so no batch of a
+            # failed pass is still being retried by the producer when the next pass starts.
+            results = await asyncio.gather(*pending, return_exceptions=True)
+            failures = [result for result in results if isinstance(result, BaseException)]
+            if failures:
+                raise failures[0]
+        except BaseException as error:
+            for span in spans:
+                span.set_status(Status(StatusCode.ERROR, repr(error)))
+            raise
+        finally:
+            for span in spans:
+                span.end()
 
     async def _maintain(self) -> None:
         now = time.monotonic()

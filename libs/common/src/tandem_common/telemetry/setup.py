@@ -6,6 +6,7 @@ metrics are always readable in Prometheus form at ``/metrics``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -63,7 +64,10 @@ def _prometheus_reader() -> MetricReader:
     return PrometheusMetricReader(disable_target_info=True)
 
 
+@functools.cache
 def tracer() -> trace.Tracer:
+    # A proxy tracer follows the provider installed later, so caching it is safe and
+    # spares the per-event cost of get_tracer.
     return trace.get_tracer(INSTRUMENTATION_NAME)
 
 

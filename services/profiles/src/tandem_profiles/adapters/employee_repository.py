@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+import orjson
+from sqlalchemy import Text, and_, any_, bindparam, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem_common.db.bulk import copy_rows
 
 from tandem_profiles.adapters.tables import employees, employments, hr_events
 from tandem_profiles.domain.employee import EmployeeRecord, HrEvent
@@ -107,6 +110,45 @@ def _row_from_stored(stored: StoredEmployee, erased_at: datetime | None = None) 
     }
 
 
+_EVENT_COLUMNS = ("employee_id", "ce_source", "ce_id", "kind", "effective_date", "ce_time", "data")
+_EMPLOYEE_COLUMNS = (
+    "employee_id", "status", "profile_version", "employment", "hire_date", "exit_date",
+    "exit_reason", "email", "display_name", "job_title", "department", "manager_id", "country",
+    "city", "timezone", "seniority_level", "languages", "birth_year", "mentoring", "erased_at",
+)
+# ON COMMIT DELETE ROWS: the staging table lives with the pooled connection and is
+# empty at the start of every transaction.
+_CREATE_STAGING = text(
+    "CREATE TEMP TABLE IF NOT EXISTS employees_staging "
+    "(LIKE employees INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+)
+_UPSERT_FROM_STAGING = text(
+    f"""
+    INSERT INTO employees ({", ".join(_EMPLOYEE_COLUMNS)}, updated_at)
+    SELECT {", ".join(_EMPLOYEE_COLUMNS)}, now() FROM employees_staging
+    ON CONFLICT (employee_id) DO UPDATE SET
+    {", ".join(f"{c} = excluded.{c}" for c in _EMPLOYEE_COLUMNS if c != "employee_id")},
+    updated_at = now()
+    """
+)
+_UPSERT_EMPLOYMENTS = text(
+    """
+    INSERT INTO employments (employee_id, employment, hire_date, exit_date, exit_reason)
+    SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:employments AS int[]),
+                         CAST(:hires AS date[]), CAST(:exits AS date[]), CAST(:reasons AS text[]))
+    ON CONFLICT (employee_id, employment) DO UPDATE SET
+        hire_date = excluded.hire_date, exit_date = excluded.exit_date,
+        exit_reason = excluded.exit_reason
+    """
+)
+
+
+def _employee_record(stored: StoredEmployee) -> tuple[Any, ...]:
+    row = _row_from_stored(stored)
+    row["mentoring"] = orjson.dumps(row["mentoring"]).decode()
+    return tuple(row[c] for c in _EMPLOYEE_COLUMNS)
+
+
 class EmployeeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -115,11 +157,12 @@ class EmployeeRepository:
         ids = sorted(set(employee_ids))
         if not ids:
             return {}
-        query = select(employees).where(employees.c.employee_id.in_(ids))
+        # One array parameter rather than thousands of IN placeholders.
+        query = select(employees).where(employees.c.employee_id == any_(bindparam("ids", type_=ARRAY(Text))))
         if for_update:
             # Sorted ids lock rows in one order, so concurrent writers cannot deadlock.
             query = query.order_by(employees.c.employee_id).with_for_update()
-        rows = await self._session.execute(query)
+        rows = await self._session.execute(query, {"ids": ids})
         return {row.employee_id: stored_from_row(row) for row in rows}
 
     async def load_events(self, employee_ids: Iterable[str]) -> dict[str, list[HrEvent]]:
@@ -135,7 +178,8 @@ class EmployeeRepository:
                 hr_events.c.effective_date,
                 hr_events.c.ce_time,
                 hr_events.c.data,
-            ).where(hr_events.c.employee_id.in_(ids))
+            ).where(hr_events.c.employee_id == any_(bindparam("ids", type_=ARRAY(Text)))),
+            {"ids": ids},
         )
         for row in rows:
             found[row.employee_id].append(
@@ -144,45 +188,34 @@ class EmployeeRepository:
         return found
 
     async def append_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        if rows:
-            await self._session.execute(hr_events.insert(), list(rows))
+        await copy_rows(
+            self._session,
+            hr_events.name,
+            _EVENT_COLUMNS,
+            [tuple(orjson.dumps(row[c]).decode() if c == "data" else row[c] for c in _EVENT_COLUMNS) for row in rows],
+        )
 
     async def save(self, stored: Sequence[StoredEmployee]) -> None:
+        """Insert or update ``stored`` in bulk: COPY into a staging table, then one upsert."""
         if not stored:
             return
-        rows = [_row_from_stored(item) for item in stored]
-        statement = pg_insert(employees)
-        columns = {
-            name: statement.excluded[name]
-            for name in rows[0]
-            if name not in ("employee_id", "erased_at")
-        }
-        columns["erased_at"] = statement.excluded.erased_at
-        columns["updated_at"] = func.now()
-        await self._session.execute(
-            statement.on_conflict_do_update(index_elements=["employee_id"], set_=columns), rows
+        await self._session.execute(_CREATE_STAGING)
+        await copy_rows(
+            self._session,
+            "employees_staging",
+            _EMPLOYEE_COLUMNS,
+            [_employee_record(item) for item in stored],
         )
-        episodes = [
-            {
-                "employee_id": item.record.employee_id,
-                "employment": item.record.employment,
-                "hire_date": item.record.hire_date,
-                "exit_date": item.record.exit_date,
-                "exit_reason": item.record.exit_reason,
-            }
-            for item in stored
-        ]
-        episode_statement = pg_insert(employments)
+        await self._session.execute(_UPSERT_FROM_STAGING)
         await self._session.execute(
-            episode_statement.on_conflict_do_update(
-                index_elements=["employee_id", "employment"],
-                set_={
-                    "hire_date": episode_statement.excluded.hire_date,
-                    "exit_date": episode_statement.excluded.exit_date,
-                    "exit_reason": episode_statement.excluded.exit_reason,
-                },
-            ),
-            episodes,
+            _UPSERT_EMPLOYMENTS,
+            {
+                "ids": [item.record.employee_id for item in stored],
+                "employments": [item.record.employment for item in stored],
+                "hires": [item.record.hire_date for item in stored],
+                "exits": [item.record.exit_date for item in stored],
+                "reasons": [item.record.exit_reason for item in stored],
+            },
         )
 
     async def save_erased(self, stored: StoredEmployee, erased_at: datetime) -> None:

@@ -1,0 +1,1 @@
+"""Backbone benchmark: relay and consumer throughput beside raw Kafka and PostgreSQL rates."""
