@@ -8,7 +8,8 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from tandem_common.events.hr import HR_EVENTS, HR_TOPIC
-from tandem_common.events.profiles import PROFILES_TOPIC
+from tandem_common.asyncapi import ChannelDeclaration
+from tandem_common.events.profiles import PROFILE_EVENTS, PROFILES_TOPIC
 from tandem_common.events.registry import EventRegistry
 from tandem_common.http.health import health_router
 from tandem_common.runtime.service import ServiceRuntime
@@ -63,9 +64,29 @@ async def load_demo(env: Mapping[str, str]) -> None:
     await load_demo_organisation(env)
 
 
+def declare_channels() -> list[ChannelDeclaration]:
+    return [
+        ChannelDeclaration(
+            service="profiles",
+            topic=HR_TOPIC,
+            action="receive",
+            event_types=tuple(schema.ce_type for schema in HR_EVENTS),
+            description="HR hires, changes and exits, applied in effective-date order, exactly once.",
+        ),
+        ChannelDeclaration(
+            service="profiles",
+            topic=PROFILES_TOPIC,
+            action="send",
+            event_types=tuple(schema.ce_type for schema in PROFILE_EVENTS),
+            description="The full profile snapshot after every change; profile_version rises per employee.",
+        ),
+    ]
+
+
 service_spec = ServiceSpec(
     name="profiles",
     settings=ProfilesSettings,
     create_app=create_app,
     demo=load_demo,
+    declare_channels=declare_channels,
 )
