@@ -158,6 +158,7 @@ async def run(employees: int) -> None:
                 """SELECT (SELECT min(processed_at) FROM inbox), max(sent_at), count(*)
                    FROM outbox WHERE ce_type = 'tandem.profile.registered.v1'"""
             )
+            consumed_last = await connection.fetchval("SELECT max(processed_at) FROM inbox")
         finally:
             await connection.close()
             service.send_signal(15)
@@ -173,6 +174,8 @@ async def run(employees: int) -> None:
     print(f"  raw broker consume                 {consume_rate:10,.0f} records/s")
     print(f"  raw PostgreSQL insert (COPY)       {insert_rate:10,.0f} rows/s")
     print(f"  end to end (consumed -> published) {rate:10,.0f} events/s  ({registered:,} registered in {end_to_end_seconds:.1f} s)")
+    consumer_seconds = (consumed_last - first).total_seconds()
+    print(f"  of which consuming (inbox)         {registered / consumer_seconds:10,.0f} events/s  (last event applied after {consumer_seconds:.1f} s)")
     print(f"  ratio to raw consume               {rate / consume_rate:10.3f}")
     print(f"  ratio to raw insert                {rate / insert_rate:10.3f}")
     print(f"  service peak RSS                   {peak_rss / 2**20:10,.0f} MiB")

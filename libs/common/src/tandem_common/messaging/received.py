@@ -26,10 +26,18 @@ class ReceivedEvent:
     def identity(self) -> tuple[str, str]:
         return (self.envelope.source, self.envelope.id)
 
-    def follow_up(self, data: EventSchema, *, source: str) -> OutgoingEvent:
+    def follow_up(self, data: EventSchema, *, source: str, event_id: str | None = None) -> OutgoingEvent:
         """An outgoing event caused by this one, continuing its trace."""
+        if event_id is None:
+            return OutgoingEvent(
+                data=data, source=source, subject=data.key(), trace_headers=dict(self.trace_headers)
+            )
         return OutgoingEvent(
-            data=data, source=source, subject=data.key(), trace_headers=dict(self.trace_headers)
+            data=data,
+            source=source,
+            id=event_id,
+            subject=data.key(),
+            trace_headers=dict(self.trace_headers),
         )
 
 

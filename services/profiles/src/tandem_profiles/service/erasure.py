@@ -13,7 +13,7 @@ from tandem_common.outbox.writer import OutgoingEvent, publish_many_later
 from tandem_profiles.adapters.employee_repository import EmployeeRepository
 from tandem_profiles.domain.erasure import erase, erasure_cutoff, purge_event_data
 from tandem_profiles.domain.mentoring import EMPTY_MENTORING_PROFILE
-from tandem_profiles.service.snapshots import erased_event
+from tandem_profiles.service.snapshots import erased_event, snapshot_id
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,10 @@ class Erasure:
                 await repository.purge_outbox_payloads(stored.record.employee_id)
                 outgoing.append(
                     OutgoingEvent(
-                        data=erased_event(after), source=self._source, subject=stored.record.employee_id
+                        data=erased_event(after),
+                        source=self._source,
+                        id=snapshot_id(after),
+                        subject=stored.record.employee_id,
                     )
                 )
             await publish_many_later(uow.session, outgoing)

@@ -19,7 +19,7 @@ from tandem_profiles.adapters.employee_repository import EmployeeRepository, Sto
 from tandem_profiles.domain.employee import HrEvent, replay, snapshot_kind
 from tandem_profiles.domain.erasure import purge_event_data
 from tandem_profiles.domain.mentoring import EMPTY_MENTORING_PROFILE
-from tandem_profiles.service.snapshots import snapshot_event
+from tandem_profiles.service.snapshots import snapshot_event, snapshot_id
 
 # Events of this batch sort after every logged one with the same date and time,
 # in arrival order, exactly as they will once logged with their sequence numbers.
@@ -89,7 +89,11 @@ class HrIngest:
             kind = snapshot_kind(None if before is None else before.record, record)
             current[employee_id] = after
             changed[employee_id] = after
-            outgoing.append(received.follow_up(snapshot_event(kind, after), source=self._source))
+            outgoing.append(
+                received.follow_up(
+                    snapshot_event(kind, after), source=self._source, event_id=snapshot_id(after)
+                )
+            )
         await repository.append_events(log_rows)
         await repository.save(list(changed.values()))
         await publish_many_later(uow.session, outgoing)

@@ -11,7 +11,7 @@ from tandem_common.outbox.writer import OutgoingEvent, publish_later
 from tandem_profiles.adapters.employee_repository import EmployeeRepository, StoredEmployee
 from tandem_profiles.domain.mentoring import validate_write
 from tandem_profiles.domain.taxonomy import SkillTaxonomy
-from tandem_profiles.service.snapshots import snapshot_event
+from tandem_profiles.service.snapshots import snapshot_event, snapshot_id
 
 
 class EmployeeNotFoundError(LookupError):
@@ -45,7 +45,10 @@ class MentoringProfiles:
             await publish_later(
                 uow.session,
                 OutgoingEvent(
-                    data=snapshot_event("updated", after), source=self._source, subject=employee_id
+                    data=snapshot_event("updated", after),
+                    source=self._source,
+                    id=snapshot_id(after),
+                    subject=employee_id,
                 ),
             )
             await uow.commit()

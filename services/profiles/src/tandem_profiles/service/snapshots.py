@@ -46,6 +46,11 @@ def snapshot_data(stored: StoredEmployee) -> dict[str, Any]:
     return data
 
 
+def snapshot_id(stored: StoredEmployee) -> str:
+    """``E000123.v7``: unique per source because versions only rise, and cheap to make."""
+    return f"{stored.record.employee_id}.v{stored.version}"
+
+
 def snapshot_event(kind: SnapshotKind, stored: StoredEmployee) -> EventSchema:
     return _SCHEMAS[kind].model_validate(snapshot_data(stored))
 

@@ -1,0 +1,28 @@
+"""``make bench``: every benchmark, one after another, each printing its own figures.
+
+``python -m bench [--quick]``; each one also runs alone (``python -m bench.ingest``).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+BENCHMARKS = ("bench.backbone", "bench.ingest", "bench.matching")
+
+
+def main() -> int:
+    extra = sys.argv[1:]
+    failed = []
+    for module in BENCHMARKS:
+        print(f"\n=== {module} {' '.join(extra)}".rstrip(), flush=True)
+        if subprocess.call([sys.executable, "-m", module, *extra]) != 0:
+            failed.append(module)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
