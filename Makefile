@@ -32,7 +32,7 @@ test-unit: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy libs/common/src/tandem_common/domain services/*/src/tandem_*/domain services/matching/src/tandem_matching/engine
+	$(BIN)/mypy services/profiles/src/tandem_profiles/domain services/matching/src/tandem_matching/engine
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -63,9 +63,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--relay-batch", type=int, default=2000, help="outbox rows per relay pass (default 2000)"
     )
-    parser.add_argument(
-        "--partitions", type=int, default=3, help="partitions per topic (default 3)"
-    )
+    parser.add_argument("--partitions", type=int, default=3, help="partitions per topic (default 3)")
     args = parser.parse_args(argv)
     if args.quick:
         args.events = 10_000
@@ -111,9 +109,7 @@ async def run(infrastructure: Infrastructure, args: argparse.Namespace) -> Resul
         del records
 
         progress(f"raw insert: {count} rows by COPY, then by executemany")
-        results.copy, results.executemany = await raw_inserts(
-            await fresh_database(), count, topics.relay
-        )
+        results.copy, results.executemany = await raw_inserts(await fresh_database(), count, topics.relay)
 
         progress(f"relay: writing {count} outbox rows")
         results.relay = await relay_throughput(
@@ -192,9 +188,7 @@ def report(results: Results) -> str:
         "",
         f"{'measurement':<{width}}  {'rate':>12}  {'unit':<9}  {'seconds':>9}",
     ]
-    lines += [
-        f"{name:<{width}}  {rate(value)}  {unit:<9}  {seconds(value)}" for name, value, unit in rows
-    ]
+    lines += [f"{name:<{width}}  {rate(value)}  {unit:<9}  {seconds(value)}" for name, value, unit in rows]
     ratios = [
         ("relay / raw produce", results.relay, results.produce),
         ("relay / raw insert (COPY)", results.relay, results.copy),

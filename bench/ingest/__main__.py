@@ -78,10 +78,23 @@ async def raw_insert(database_url: str, path: Path) -> float:
         for line in source:
             value = orjson.loads(line)["value"]
             rows.append(
-                (value["employee_id"], "active", 1, 1, date.fromisoformat(value["hire_date"]),
-                 value["email"], value["display_name"], value["job_title"], value["department"],
-                 value.get("manager_id"), value["location"]["country"], value["location"].get("city"),
-                 value["timezone"], value["seniority_level"], value.get("languages", []))
+                (
+                    value["employee_id"],
+                    "active",
+                    1,
+                    1,
+                    date.fromisoformat(value["hire_date"]),
+                    value["email"],
+                    value["display_name"],
+                    value["job_title"],
+                    value["department"],
+                    value.get("manager_id"),
+                    value["location"]["country"],
+                    value["location"].get("city"),
+                    value["timezone"],
+                    value["seniority_level"],
+                    value.get("languages", []),
+                )
             )
     connection = await asyncpg.connect(plain(database_url))
     try:
@@ -113,7 +126,12 @@ async def run(employees: int) -> None:
         await admin.close()
         say("publishing")
         published, publish_seconds = await publish_file(
-            feed_path, bootstrap=infrastructure.kafka_bootstrap, idempotence=False, rate=None, topic=topic, quiet=True
+            feed_path,
+            bootstrap=infrastructure.kafka_bootstrap,
+            idempotence=False,
+            rate=None,
+            topic=topic,
+            quiet=True,
         )
         say("raw consume")
         consume_rate = await raw_consume(infrastructure.kafka_bootstrap, topic, published)
@@ -127,8 +145,14 @@ async def run(employees: int) -> None:
         say("profiles service")
         database_url = infrastructure.database_url(database)
         service = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.ingest.service_process", database_url,
-            infrastructure.kafka_bootstrap, topic, f"bench-{uuid.uuid4().hex[:8]}", cwd=REPO,
+            sys.executable,
+            "-m",
+            "bench.ingest.service_process",
+            database_url,
+            infrastructure.kafka_bootstrap,
+            topic,
+            f"bench-{uuid.uuid4().hex[:8]}",
+            cwd=REPO,
         )
         peak_rss = 0
         watched = psutil.Process(service.pid)
@@ -136,8 +160,20 @@ async def run(employees: int) -> None:
         if profile_to:
             # Samples the service with py-spy (when installed) for where the time goes.
             await asyncio.create_subprocess_exec(
-                "py-spy", "record", "-p", str(service.pid), "-o", profile_to, "-f", "speedscope", "-d", "25", "-r", "50",
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+                "py-spy",
+                "record",
+                "-p",
+                str(service.pid),
+                "-o",
+                profile_to,
+                "-f",
+                "speedscope",
+                "-d",
+                "25",
+                "-r",
+                "50",
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
             )
         connection = await asyncpg.connect(plain(database_url))
         try:
@@ -173,9 +209,15 @@ async def run(employees: int) -> None:
     print(f"  publish to hr.employees            {published / publish_seconds:10,.0f} events/s")
     print(f"  raw broker consume                 {consume_rate:10,.0f} records/s")
     print(f"  raw PostgreSQL insert (COPY)       {insert_rate:10,.0f} rows/s")
-    print(f"  end to end (consumed -> published) {rate:10,.0f} events/s  ({registered:,} registered in {end_to_end_seconds:.1f} s)")
+    print(
+        f"  end to end (consumed -> published) {rate:10,.0f} events/s"
+        f"  ({registered:,} registered in {end_to_end_seconds:.1f} s)"
+    )
     consumer_seconds = (consumed_last - first).total_seconds()
-    print(f"  of which consuming (inbox)         {registered / consumer_seconds:10,.0f} events/s  (last event applied after {consumer_seconds:.1f} s)")
+    print(
+        f"  of which consuming (inbox)         {registered / consumer_seconds:10,.0f} events/s"
+        f"  (last event applied after {consumer_seconds:.1f} s)"
+    )
     print(f"  ratio to raw consume               {rate / consume_rate:10.3f}")
     print(f"  ratio to raw insert                {rate / insert_rate:10.3f}")
     print(f"  service peak RSS                   {peak_rss / 2**20:10,.0f} MiB")

@@ -103,16 +103,13 @@ def case_pairs(directory: Path, n: int, exact: bool) -> dict[str, Any]:
         "kind": "pairs",
         "nodes": [{"id": x} for x in ids],
         "edges": [
-            [ids[a], ids[b], float(x)]
-            for a, b, x in zip(u.tolist(), v.tolist(), w.tolist(), strict=True)
+            [ids[a], ids[b], float(x)] for a, b, x in zip(u.tolist(), v.tolist(), w.tolist(), strict=True)
         ],
     }
     write_json(directory / "graph.json", graph)
     del graph
     out = directory / "result.json"
-    seconds, rss = run_child(
-        ["match", "solve", "--in", str(directory / "graph.json"), "--out", str(out)]
-    )
+    seconds, rss = run_child(["match", "solve", "--in", str(directory / "graph.json"), "--out", str(out)])
     result = json.loads(out.read_text())
     row: dict[str, Any] = {
         "case": f"solve pairs n={n:,} ({u.size:,} edges)",
@@ -143,15 +140,12 @@ def case_bipartite(directory: Path, mentees: int, mentors: int) -> dict[str, Any
         "mentors": [{"id": f"m{i}", "capacity": int(c)} for i, c in enumerate(capacity)],
         "mentees": [{"id": f"e{i}"} for i in range(mentees)],
         "edges": [
-            [f"m{a}", f"e{b}", float(x)]
-            for a, b, x in zip(u.tolist(), v.tolist(), w.tolist(), strict=True)
+            [f"m{a}", f"e{b}", float(x)] for a, b, x in zip(u.tolist(), v.tolist(), w.tolist(), strict=True)
         ],
     }
     write_json(directory / "graph.json", graph)
     out = directory / "result.json"
-    seconds, rss = run_child(
-        ["match", "solve", "--in", str(directory / "graph.json"), "--out", str(out)]
-    )
+    seconds, rss = run_child(["match", "solve", "--in", str(directory / "graph.json"), "--out", str(out)])
     result = json.loads(out.read_text())
     load = np.zeros(mentors, dtype=np.int64)
     taken = np.zeros(mentees, dtype=bool)
@@ -222,8 +216,7 @@ def case_plan(directory: Path, kind: str, n: int, style: str = "mentor") -> dict
         "matches": len(plan["matches"]),
         "match_rate": stats["matched"] / stats["participants"],
         "fairness_gap": (
-            f"{gap['gap']:.3f} ({gap['dimension']}: "
-            f"{gap['high']['group']} vs {gap['low']['group']})"
+            f"{gap['gap']:.3f} ({gap['dimension']}: {gap['high']['group']} vs {gap['low']['group']})"
             if gap
             else "n/a"
         ),

@@ -131,12 +131,8 @@ def organisation(n: int, seed: int = 0, *, fan_out: int = 7) -> list[dict[str, A
                 "birth_year": int(1998 - 3 * level + rng.integers(-4, 5)),
                 "languages": languages,
                 "mentoring": {
-                    "skills_offered": [
-                        {"skill": s, "level": int(rng.integers(3, 6))} for s in offered
-                    ],
-                    "skills_wanted": [
-                        {"skill": s, "level": int(rng.integers(1, 4))} for s in wanted
-                    ],
+                    "skills_offered": [{"skill": s, "level": int(rng.integers(3, 6))} for s in offered],
+                    "skills_wanted": [{"skill": s, "level": int(rng.integers(1, 4))} for s in wanted],
                     "roles": roles,
                     "capacity": int(rng.integers(1, 4)),
                     "hours_per_month": 4,

@@ -34,7 +34,8 @@ async def test_tandem_up_starts_everything_loads_the_demo_and_stops_cleanly() ->
     kafka_port, profiles_port = free_port(), free_port()
     with tempfile.TemporaryDirectory(dir=REPO / ".tandem", prefix="e2e-") as home:
         env = {
-            key: value for key, value in os.environ.items()
+            key: value
+            for key, value in os.environ.items()
             if not key.startswith("TANDEM_") or key == "TANDEM_LOG_LEVEL"
         }
         env.update(
@@ -44,8 +45,14 @@ async def test_tandem_up_starts_everything_loads_the_demo_and_stops_cleanly() ->
             PYTHONUNBUFFERED="1",
         )
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tandem_common.cli", "up",
-            cwd=REPO, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            sys.executable,
+            "-m",
+            "tandem_common.cli",
+            "up",
+            cwd=REPO,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
         )
         assert process.stdout is not None
         lines: list[str] = []
@@ -56,12 +63,14 @@ async def test_tandem_up_starts_everything_loads_the_demo_and_stops_cleanly() ->
                 ready = await client.get("/readyz")
                 assert ready.status_code == 200, ready.text
                 assert all(ready.json()["checks"].values())
-                await _read_until(process.stdout, "demonstration data loaded into profiles", lines, timeout=120)
+                await _read_until(
+                    process.stdout, "demonstration data loaded into profiles", lines, timeout=120
+                )
                 page = (await client.get("/v1/profiles", params={"limit": 500})).json()
                 assert len(page["items"]) == 500
                 assert sum(1 for p in page["items"] if p["mentoring"]["roles"]) > 400
                 metrics = (await client.get("/metrics")).text
-                assert 'tandem_consumer_ready{' in metrics
+                assert "tandem_consumer_ready{" in metrics
         finally:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
@@ -70,6 +79,10 @@ async def test_tandem_up_starts_everything_loads_the_demo_and_stops_cleanly() ->
         output = "\n".join(lines) + remaining
         assert code == 0, output[-3000:]
         assert "tandem   | stopped" in output
-        assert all(line.split(" | ")[0].strip() in {"tandem", "profiles"} for line in output.splitlines() if " | " in line)
+        assert all(
+            line.split(" | ")[0].strip() in {"tandem", "profiles"}
+            for line in output.splitlines()
+            if " | " in line
+        )
         assert not port_open("127.0.0.1", kafka_port)
         assert not port_open("127.0.0.1", profiles_port)

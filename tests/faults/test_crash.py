@@ -9,7 +9,15 @@ import sys
 from pathlib import Path
 
 from tandem_common.testing.backends import Infrastructure
-from tests.support.backbone import count_effects, create_effects_table, make_schemas, new_id, ping_record, scalar, wait_until
+from tests.support.backbone import (
+    count_effects,
+    create_effects_table,
+    make_schemas,
+    new_id,
+    ping_record,
+    scalar,
+    wait_until,
+)
 from tests.support.kafka import committed_offset, create_topics, produce, unique_topic
 
 REPO = Path(__file__).resolve().parents[2]
@@ -18,8 +26,14 @@ REPO = Path(__file__).resolve().parents[2]
 async def _spawn(*args: str, crash: bool) -> asyncio.subprocess.Process:
     env = {**os.environ, "CRASH_AFTER_COMMIT": "1" if crash else "0"}
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.faults.consumer_process", *args,
-        cwd=REPO, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "tests.faults.consumer_process",
+        *args,
+        cwd=REPO,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
     )
 
 
@@ -35,7 +49,13 @@ async def test_kill_9_between_database_commit_and_offset_commit_keeps_effects_ex
         schemas.in_topic,
         [ping_record(n, event_id=f"crash-{n}") for n in range(200)],
     )
-    args = (database_url, infrastructure.kafka_bootstrap, schemas.in_topic, schemas.out_topic, group)
+    args = (
+        database_url,
+        infrastructure.kafka_bootstrap,
+        schemas.in_topic,
+        schemas.out_topic,
+        group,
+    )
 
     crashing = await _spawn(*args, crash=True)
     code = await asyncio.wait_for(crashing.wait(), timeout=90)
@@ -47,13 +67,17 @@ async def test_kill_9_between_database_commit_and_offset_commit_keeps_effects_ex
 
     restarted = await _spawn(*args, crash=False)
     try:
+
         async def all_applied() -> bool:
             return await scalar(database_url, "SELECT count(*) FROM inbox") == 200
 
         await wait_until(all_applied, timeout=60)
 
         async def all_committed() -> bool:
-            return await committed_offset(infrastructure.kafka_bootstrap, f"tandem-{group}", schemas.in_topic) == 200
+            return (
+                await committed_offset(infrastructure.kafka_bootstrap, f"tandem-{group}", schemas.in_topic)
+                == 200
+            )
 
         await wait_until(all_committed, timeout=30)
     finally:

@@ -20,8 +20,14 @@ HIRES = 50_000
 
 async def _spawn(*args: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.faults.profiles_process", *args,
-        cwd=REPO, env=dict(os.environ), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "tests.faults.profiles_process",
+        *args,
+        cwd=REPO,
+        env=dict(os.environ),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
 
 
@@ -32,8 +38,10 @@ async def test_kill_9_during_a_bulk_load_then_restart_registers_each_hire_exactl
     await create_topics(infrastructure.kafka_bootstrap, [hr_topic], partitions=3)
     for start in range(0, HIRES, 10_000):
         await produce(
-            infrastructure.kafka_bootstrap, hr_topic,
-            [hired(f"B{n:06d}") for n in range(start, start + 10_000)], partition=None,
+            infrastructure.kafka_bootstrap,
+            hr_topic,
+            [hired(f"B{n:06d}") for n in range(start, start + 10_000)],
+            partition=None,
         )
     args = (database_url, infrastructure.kafka_bootstrap, hr_topic, f"bulk-{new_id()[:8]}")
 
@@ -53,6 +61,7 @@ async def test_kill_9_during_a_bulk_load_then_restart_registers_each_hire_exactl
 
     second = await _spawn(*args)
     try:
+
         async def fully_loaded() -> bool:
             return await scalar(database_url, "SELECT count(*) FROM inbox") == HIRES
 

@@ -159,9 +159,7 @@ async def count_effects(database_url: str) -> dict[str, int]:
     engine = create_async_engine(database_url)
     try:
         async with engine.connect() as connection:
-            rows = await connection.execute(
-                select(effects.c.ce_id, func.count()).group_by(effects.c.ce_id)
-            )
+            rows = await connection.execute(select(effects.c.ce_id, func.count()).group_by(effects.c.ce_id))
             return {ce_id: count for ce_id, count in rows}
     finally:
         await engine.dispose()
@@ -176,7 +174,9 @@ async def scalar(database_url: str, sql: str, **params: Any) -> Any:
         await engine.dispose()
 
 
-async def wait_until(condition: Callable[[], Awaitable[bool]], timeout: float = 30.0, every: float = 0.1) -> None:
+async def wait_until(
+    condition: Callable[[], Awaitable[bool]], timeout: float = 30.0, every: float = 0.1
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if await condition():

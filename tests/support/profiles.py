@@ -64,7 +64,12 @@ def hired(employee_id: str, **overrides: Any) -> tuple[bytes, bytes, list[tuple[
 def changed(employee_id: str, effective: str, reason: str = "promotion", **changes: Any):
     return record(
         "changed",
-        {"employee_id": employee_id, "effective_date": effective, "reason": reason, "changes": changes},
+        {
+            "employee_id": employee_id,
+            "effective_date": effective,
+            "reason": reason,
+            "changes": changes,
+        },
     )
 
 
@@ -143,7 +148,11 @@ async def published(database_url: str, employee_id: str | None = None) -> list[d
     finally:
         await engine.dispose()
     return [
-        {"key": key, "type": ce_type.rsplit(".", 2)[-2], "data": orjson.loads(payload) if payload else None}
+        {
+            "key": key,
+            "type": ce_type.rsplit(".", 2)[-2],
+            "data": orjson.loads(payload) if payload else None,
+        }
         for key, ce_type, payload in rows
     ]
 
@@ -153,8 +162,14 @@ async def employee_row(database_url: str, employee_id: str) -> dict[str, Any] | 
     try:
         async with engine.connect() as connection:
             row = (
-                await connection.execute(text("SELECT * FROM employees WHERE employee_id = :id"), {"id": employee_id})
-            ).mappings().first()
+                (
+                    await connection.execute(
+                        text("SELECT * FROM employees WHERE employee_id = :id"), {"id": employee_id}
+                    )
+                )
+                .mappings()
+                .first()
+            )
     finally:
         await engine.dispose()
     return dict(row) if row else None

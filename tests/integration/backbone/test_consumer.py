@@ -24,7 +24,14 @@ from tests.support.backbone import (
     settings_for,
     wait_until,
 )
-from tests.support.kafka import committed_offset, create_topics, headers_of, produce, read_all, unique_topic
+from tests.support.kafka import (
+    committed_offset,
+    create_topics,
+    headers_of,
+    produce,
+    read_all,
+    unique_topic,
+)
 
 
 async def _started(runtime: ServiceRuntime) -> ServiceRuntime:
@@ -50,7 +57,9 @@ async def test_an_event_delivered_three_times_has_one_effect(
     await create_effects_table(database_url)
     record = ping_record(1, event_id="same-event")
     await produce(infrastructure.kafka_bootstrap, schemas.in_topic, [record, record, record])
-    runtime = await _started(build_runtime(settings_for(database_url, infrastructure.kafka_bootstrap), schemas))
+    runtime = await _started(
+        build_runtime(settings_for(database_url, infrastructure.kafka_bootstrap), schemas)
+    )
     try:
         consumer = runtime.consumers[0]
 
@@ -144,16 +153,33 @@ async def test_each_kind_of_bad_input_goes_to_the_dlq_and_the_next_good_message_
     good_value, good_headers = encode_binary(_event(id="good-1"))
     bad: list[tuple[str, str, bytes | None, list[tuple[str, bytes]]]] = [
         ("not JSON", "decode", b"{not json", encode_binary(_event(id="b1"))[1]),
-        ("missing field", "validate", orjson.dumps({"employee_id": "E1"}), encode_binary(_event(id="b2"))[1]),
-        ("outside the rules", "validate", orjson.dumps({"employee_id": "E1", "n": "many"}), encode_binary(_event(id="b3"))[1]),
-        ("unknown type", "validate", good_value, encode_binary(_event(id="b4", type="tandem.test.nope.v1"))[1]),
+        (
+            "missing field",
+            "validate",
+            orjson.dumps({"employee_id": "E1"}),
+            encode_binary(_event(id="b2"))[1],
+        ),
+        (
+            "outside the rules",
+            "validate",
+            orjson.dumps({"employee_id": "E1", "n": "many"}),
+            encode_binary(_event(id="b3"))[1],
+        ),
+        (
+            "unknown type",
+            "validate",
+            good_value,
+            encode_binary(_event(id="b4", type="tandem.test.nope.v1"))[1],
+        ),
         ("missing ce_id", "decode", good_value, _without(good_headers, "ce_id")),
         ("missing ce_source", "decode", good_value, _without(good_headers, "ce_source")),
     ]
     records = [(b"E1", value, headers) for _, _, value, headers in bad]
     records.append((b"E1", good_value, good_headers))
     await produce(infrastructure.kafka_bootstrap, schemas.in_topic, records)
-    runtime = await _started(build_runtime(settings_for(database_url, infrastructure.kafka_bootstrap), schemas))
+    runtime = await _started(
+        build_runtime(settings_for(database_url, infrastructure.kafka_bootstrap), schemas)
+    )
     try:
         consumer = runtime.consumers[0]
 
@@ -161,8 +187,12 @@ async def test_each_kind_of_bad_input_goes_to_the_dlq_and_the_next_good_message_
             return consumer.processed == 1 and consumer.dead_lettered == len(bad)
 
         await wait_until(done)
-        letters = await read_all(infrastructure.kafka_bootstrap, f"{schemas.in_topic}.dlq", expected=len(bad), timeout=10)
-        assert await committed_offset(infrastructure.kafka_bootstrap, consumer.group_id, schemas.in_topic) == len(records)
+        letters = await read_all(
+            infrastructure.kafka_bootstrap, f"{schemas.in_topic}.dlq", expected=len(bad), timeout=10
+        )
+        assert await committed_offset(
+            infrastructure.kafka_bootstrap, consumer.group_id, schemas.in_topic
+        ) == len(records)
     finally:
         await runtime.stop()
     assert await count_effects(database_url) == {"good-1": 1}
@@ -193,7 +223,9 @@ async def test_structured_mode_input_is_accepted(infrastructure: Infrastructure,
     await create_effects_table(database_url)
     value, headers = encode_structured(_event(id="structured-1"))
     await produce(infrastructure.kafka_bootstrap, schemas.in_topic, [(b"E1", value, headers)])
-    runtime = await _started(build_runtime(settings_for(database_url, infrastructure.kafka_bootstrap), schemas))
+    runtime = await _started(
+        build_runtime(settings_for(database_url, infrastructure.kafka_bootstrap), schemas)
+    )
     try:
         consumer = runtime.consumers[0]
 
@@ -208,7 +240,9 @@ async def test_structured_mode_input_is_accepted(infrastructure: Infrastructure,
 
 async def _set_database_open(infrastructure: Infrastructure, database_url: str, open_: bool) -> None:
     name = make_url(database_url).database
-    admin = await asyncpg.connect(infrastructure.admin_database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    admin = await asyncpg.connect(
+        infrastructure.admin_database_url.replace("postgresql+asyncpg://", "postgresql://")
+    )
     try:
         await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {"true" if open_ else "false"}')
         if not open_:
@@ -225,10 +259,16 @@ async def test_a_database_outage_mid_stream_is_retried_without_committing_and_ap
     schemas = _topics()
     await create_topics(infrastructure.kafka_bootstrap, [schemas.in_topic, schemas.out_topic])
     await create_effects_table(database_url)
-    runtime = await _started(build_runtime(settings_for(database_url, infrastructure.kafka_bootstrap), schemas))
+    runtime = await _started(
+        build_runtime(settings_for(database_url, infrastructure.kafka_bootstrap), schemas)
+    )
     consumer = runtime.consumers[0]
     try:
-        await produce(infrastructure.kafka_bootstrap, schemas.in_topic, [ping_record(n, event_id=f"before-{n}") for n in range(20)])
+        await produce(
+            infrastructure.kafka_bootstrap,
+            schemas.in_topic,
+            [ping_record(n, event_id=f"before-{n}") for n in range(20)],
+        )
 
         async def first_applied() -> bool:
             return consumer.processed == 20
@@ -236,11 +276,18 @@ async def test_a_database_outage_mid_stream_is_retried_without_committing_and_ap
         await wait_until(first_applied)
 
         async def first_committed() -> bool:
-            return await committed_offset(infrastructure.kafka_bootstrap, consumer.group_id, schemas.in_topic) == 20
+            return (
+                await committed_offset(infrastructure.kafka_bootstrap, consumer.group_id, schemas.in_topic)
+                == 20
+            )
 
         await wait_until(first_committed)
         await _set_database_open(infrastructure, database_url, False)
-        await produce(infrastructure.kafka_bootstrap, schemas.in_topic, [ping_record(n, event_id=f"during-{n}") for n in range(30)])
+        await produce(
+            infrastructure.kafka_bootstrap,
+            schemas.in_topic,
+            [ping_record(n, event_id=f"during-{n}") for n in range(30)],
+        )
 
         async def stalled() -> bool:
             return consumer.stalled
@@ -248,7 +295,9 @@ async def test_a_database_outage_mid_stream_is_retried_without_committing_and_ap
         await wait_until(stalled, timeout=30)
         readiness = await runtime.readiness()
         assert readiness["consumers"] is False and readiness["database"] is False
-        assert await committed_offset(infrastructure.kafka_bootstrap, consumer.group_id, schemas.in_topic) == 20
+        assert (
+            await committed_offset(infrastructure.kafka_bootstrap, consumer.group_id, schemas.in_topic) == 20
+        )
         assert consumer.processed == 20
         await _set_database_open(infrastructure, database_url, True)
 
@@ -258,7 +307,10 @@ async def test_a_database_outage_mid_stream_is_retried_without_committing_and_ap
         await wait_until(all_applied, timeout=30)
 
         async def all_committed() -> bool:
-            return await committed_offset(infrastructure.kafka_bootstrap, consumer.group_id, schemas.in_topic) == 50
+            return (
+                await committed_offset(infrastructure.kafka_bootstrap, consumer.group_id, schemas.in_topic)
+                == 50
+            )
 
         await wait_until(all_committed)
         assert consumer.ready

@@ -6,7 +6,6 @@ import asyncio
 from collections import Counter
 
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from tandem_common.db.engine import create_engine, create_session_factory
 from tandem_common.db.unit_of_work import UnitOfWork
@@ -138,7 +137,8 @@ async def test_rows_wait_while_the_broker_is_unreachable_and_drain_after_it_retu
     await create_topics(bootstrap, [topic])
     engine = await _migrated(database_url)
     producer = RecordProducer(
-        TandemSettings(kafka_bootstrap=bootstrap, kafka_request_timeout_ms=3000), client_id="outbox-test"
+        TandemSettings(kafka_bootstrap=bootstrap, kafka_request_timeout_ms=3000),
+        client_id="outbox-test",
     )
     await producer.start()
     relay = _relay(engine, producer)
@@ -183,7 +183,10 @@ async def test_two_relays_at_once_never_send_a_row_twice(
     producer_a = await _producer(infrastructure)
     producer_b = await _producer(infrastructure)
     other_engine = create_engine(database_url, pool_size=4)
-    relay_a, relay_b = _relay(engine, _slowed(producer_a)), _relay(other_engine, _slowed(producer_b))
+    relay_a, relay_b = (
+        _relay(engine, _slowed(producer_a)),
+        _relay(other_engine, _slowed(producer_b)),
+    )
     tasks = [asyncio.create_task(relay_a.run()), asyncio.create_task(relay_b.run())]
     try:
         await wait_until(lambda: _unsent_is(database_url, 0), timeout=60)

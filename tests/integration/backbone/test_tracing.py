@@ -7,7 +7,14 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from tandem_common.telemetry.propagation import current_trace_headers
 from tandem_common.telemetry.setup import tracer
 from tandem_common.testing.backends import Infrastructure
-from tests.support.backbone import build_runtime, create_effects_table, make_schemas, ping_record, settings_for, wait_until
+from tests.support.backbone import (
+    build_runtime,
+    create_effects_table,
+    make_schemas,
+    ping_record,
+    settings_for,
+    wait_until,
+)
 from tests.support.kafka import create_topics, headers_of, produce, read_all, unique_topic
 
 

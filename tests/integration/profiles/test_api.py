@@ -33,7 +33,9 @@ async def api(infrastructure: Infrastructure, module_database_url: str):
     )
     await service.wait_handled(5)
     app = build_app(runtime, service.settings)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://profiles") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://profiles"
+    ) as client:
         yield client
     await service.stop()
 
@@ -57,7 +59,12 @@ async def test_departed_employees_stay_queryable(api: httpx.AsyncClient) -> None
 async def test_list_filters_and_cursor_pagination(api: httpx.AsyncClient) -> None:
     first = (await api.get("/v1/profiles", params={"department": "Finance", "limit": 2})).json()
     assert [p["employee_id"] for p in first["items"]] == ["A1", "A2"]
-    second = (await api.get("/v1/profiles", params={"department": "Finance", "limit": 2, "cursor": first["next_cursor"]})).json()
+    second = (
+        await api.get(
+            "/v1/profiles",
+            params={"department": "Finance", "limit": 2, "cursor": first["next_cursor"]},
+        )
+    ).json()
     assert [p["employee_id"] for p in second["items"]] == ["A4"]
     assert second["next_cursor"] is None
     by_country = (await api.get("/v1/profiles", params={"country": "PT"})).json()
@@ -85,10 +92,16 @@ async def test_a_valid_write_publishes_an_update_and_is_filterable_by_skill(
     )
     assert response.status_code == 200, response.text
     mentoring = response.json()["mentoring"]
-    assert mentoring["skills_offered"] == [{"skill": "kubernetes", "level": 4}, {"skill": "social-media", "level": 3}]
+    assert mentoring["skills_offered"] == [
+        {"skill": "kubernetes", "level": 4},
+        {"skill": "social-media", "level": 3},
+    ]
     assert mentoring["skills_wanted"] == [{"skill": "stakeholder-management", "level": 3}]
     events = await published(database_url, "A1")
-    assert [(e["type"], e["data"]["profile_version"]) for e in events] == [("registered", 1), ("updated", 2)]
+    assert [(e["type"], e["data"]["profile_version"]) for e in events] == [
+        ("registered", 1),
+        ("updated", 2),
+    ]
     assert events[-1]["data"]["mentoring"] == mentoring
     found = (await api.get("/v1/profiles", params={"has_skill": "kubernetes"})).json()
     assert [p["employee_id"] for p in found["items"]] == ["A1"]
@@ -104,7 +117,10 @@ async def test_a_valid_write_publishes_an_update_and_is_filterable_by_skill(
         ({"skills_offered": [{"skill": "Kuberntes", "level": 3}]}, "skills_offered.0.skill"),
         ({"skills_offered": [{"skill": "kubernetes", "level": 6}]}, "skills_offered.0.level"),
         ({"skills_wanted": [{"skill": "kubernetes", "level": 0}]}, "skills_wanted.0.level"),
-        ({"skills_offered": [{"skill": "K8s", "level": 2}, {"skill": "kubernetes", "level": 3}]}, "skills_offered.1.skill"),
+        (
+            {"skills_offered": [{"skill": "K8s", "level": 2}, {"skill": "kubernetes", "level": 3}]},
+            "skills_offered.1.skill",
+        ),
         ({"roles": ["boss"]}, "roles.0"),
         ({"capacity": 6}, "capacity"),
         ({"capacity": -1}, "capacity"),
@@ -127,7 +143,9 @@ async def test_each_bad_field_answers_422_naming_it_and_changes_nothing(
 
 
 async def test_unknown_skill_message_suggests_the_nearest_ids(api: httpx.AsyncClient) -> None:
-    response = await api.patch("/v1/profiles/A3/mentoring", json={"skills_offered": [{"skill": "Kuberntes", "level": 3}]})
+    response = await api.patch(
+        "/v1/profiles/A3/mentoring", json={"skills_offered": [{"skill": "Kuberntes", "level": 3}]}
+    )
     message = response.json()["detail"][0]["msg"]
     assert "Kuberntes" in message and "kubernetes" in message
 

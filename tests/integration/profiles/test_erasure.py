@@ -10,7 +10,14 @@ from tandem_common.testing.backends import Infrastructure
 from tandem_profiles.service.erasure import Erasure
 from tests.support.backbone import scalar, wait_until
 from tests.support.kafka import produce
-from tests.support.profiles import ProfilesUnderTest, changed, employee_row, exited, hired, published
+from tests.support.profiles import (
+    ProfilesUnderTest,
+    changed,
+    employee_row,
+    exited,
+    hired,
+    published,
+)
 
 
 async def test_erasure_keeps_only_analytics_fields_publishes_erased_and_purges_payloads(
@@ -23,7 +30,13 @@ async def test_erasure_keeps_only_analytics_fields_publishes_erased_and_purges_p
             infrastructure.kafka_bootstrap,
             service.hr_topic,
             [
-                hired("R1", birth_year=1970, manager_id="R0", hire_date="2010-05-01", seniority_level=7),
+                hired(
+                    "R1",
+                    birth_year=1970,
+                    manager_id="R0",
+                    hire_date="2010-05-01",
+                    seniority_level=7,
+                ),
                 exited("R1", "2024-01-31", "retirement"),
                 hired("R2", hire_date="2015-01-01"),
                 exited("R2", "2025-11-01"),
@@ -43,19 +56,35 @@ async def test_erasure_keeps_only_analytics_fields_publishes_erased_and_purges_p
         assert await erasure.run_once() == 0
 
         # A late HR event for the erased employment brings nothing back.
-        await produce(infrastructure.kafka_bootstrap, service.hr_topic, [changed("R1", "2023-06-01", job_title="CFO")])
+        await produce(
+            infrastructure.kafka_bootstrap,
+            service.hr_topic,
+            [changed("R1", "2023-06-01", job_title="CFO")],
+        )
         await service.wait_handled(6)
     finally:
         await service.stop()
 
     row = await employee_row(database_url, "R1")
     assert row is not None
-    for erased in ("email", "display_name", "job_title", "manager_id", "country", "city", "timezone", "birth_year"):
+    for erased in (
+        "email",
+        "display_name",
+        "job_title",
+        "manager_id",
+        "country",
+        "city",
+        "timezone",
+        "birth_year",
+    ):
         assert row[erased] is None, erased
     assert row["languages"] == []
     assert row["mentoring"]["goals"] == "" and row["mentoring"]["skills_offered"] == []
     assert (row["department"], row["seniority_level"], row["status"]) == ("Finance", 7, "departed")
-    assert (row["hire_date"].isoformat(), row["exit_date"].isoformat()) == ("2010-05-01", "2024-01-31")
+    assert (row["hire_date"].isoformat(), row["exit_date"].isoformat()) == (
+        "2010-05-01",
+        "2024-01-31",
+    )
     assert row["erased_at"] is not None and row["profile_version"] == 3
 
     events = await published(database_url, "R1")

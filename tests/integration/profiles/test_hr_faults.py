@@ -25,7 +25,9 @@ async def test_one_poison_message_in_a_batch_of_500_leaves_the_other_499_applied
     try:
         await service.start()
         await service.wait_handled(500, timeout=60)
-        letters = await read_all(infrastructure.kafka_bootstrap, f"{service.hr_topic}.dlq", expected=2, timeout=10)
+        letters = await read_all(
+            infrastructure.kafka_bootstrap, f"{service.hr_topic}.dlq", expected=2, timeout=10
+        )
     finally:
         await service.stop()
     events = await published(database_url)
@@ -49,11 +51,15 @@ async def create_and_fill(service: ProfilesUnderTest, records) -> None:  # type:
 
 async def _close_database(infrastructure: Infrastructure, database_url: str, closed: bool) -> None:
     name = make_url(database_url).database
-    admin = await asyncpg.connect(infrastructure.admin_database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    admin = await asyncpg.connect(
+        infrastructure.admin_database_url.replace("postgresql+asyncpg://", "postgresql://")
+    )
     try:
         await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {"false" if closed else "true"}')
         if closed:
-            await admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
+            )
     finally:
         await admin.close()
 
@@ -64,21 +70,31 @@ async def test_a_database_outage_mid_load_is_retried_and_every_hire_registered_o
     service = ProfilesUnderTest(infrastructure, database_url, consumer_max_records=250)
     await service.start()
     try:
-        await produce(infrastructure.kafka_bootstrap, service.hr_topic, [hired(f"D{n:04d}") for n in range(1000)])
+        await produce(
+            infrastructure.kafka_bootstrap,
+            service.hr_topic,
+            [hired(f"D{n:04d}") for n in range(1000)],
+        )
 
         async def some_applied() -> bool:
             return service.consumer.processed >= 250
 
         await wait_until(some_applied, timeout=30)
         await _close_database(infrastructure, database_url, True)
-        await produce(infrastructure.kafka_bootstrap, service.hr_topic, [hired(f"D{n:04d}") for n in range(1000, 1500)])
+        await produce(
+            infrastructure.kafka_bootstrap,
+            service.hr_topic,
+            [hired(f"D{n:04d}") for n in range(1000, 1500)],
+        )
 
         async def stalled() -> bool:
             return service.consumer.stalled
 
         await wait_until(stalled, timeout=30)
         stalled_at = service.consumer.processed
-        committed = await committed_offset(infrastructure.kafka_bootstrap, f"tandem-{service.group}", service.hr_topic)
+        committed = await committed_offset(
+            infrastructure.kafka_bootstrap, f"tandem-{service.group}", service.hr_topic
+        )
         assert committed is not None and committed <= stalled_at < 1500
         await _close_database(infrastructure, database_url, False)
         await service.wait_handled(1500, timeout=60)

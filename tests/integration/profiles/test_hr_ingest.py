@@ -57,8 +57,12 @@ async def test_in_order_hire_change_exit_publish_registered_updated_departed(pro
         "hire_date": "2020-03-01",
         "languages": ["pt", "en"],
         "mentoring": {
-            "skills_offered": [], "skills_wanted": [], "roles": [], "capacity": 0,
-            "hours_per_month": 0, "goals": "",
+            "skills_offered": [],
+            "skills_wanted": [],
+            "roles": [],
+            "capacity": 0,
+            "hours_per_month": 0,
+            "goals": "",
             "consents": {"generation_aware_pairing": False, "demographics_for_reporting": False},
         },
         "exit_date": None,
@@ -88,7 +92,11 @@ async def test_an_exit_before_its_hire_keeps_the_late_hire_from_resurrecting(pro
     events = await published(database_url, "E3")
     assert len(events) == 1
     snapshot = events[0]["data"]
-    assert (snapshot["status"], snapshot["exit_date"], snapshot["exit_reason"]) == ("departed", "2024-01-31", "involuntary")
+    assert (snapshot["status"], snapshot["exit_date"], snapshot["exit_reason"]) == (
+        "departed",
+        "2024-01-31",
+        "involuntary",
+    )
     assert (await employee_row(database_url, "E3"))["status"] == "departed"
 
 
@@ -98,7 +106,9 @@ async def test_a_hire_after_the_last_exit_is_a_rehire_with_a_new_employment(prof
     await _send(profiles, hired("E4", hire_date="2025-04-01", job_title="Analytics Lead", seniority_level=6))
     events = await published(database_url, "E4")
     assert [(e["type"], e["data"]["profile_version"], e["data"]["status"]) for e in events] == [
-        ("registered", 1, "active"), ("departed", 2, "departed"), ("updated", 3, "active"),
+        ("registered", 1, "active"),
+        ("departed", 2, "departed"),
+        ("updated", 3, "active"),
     ]
     assert events[2]["data"]["hire_date"] == "2025-04-01"
     assert events[2]["data"]["exit_date"] is None
@@ -112,14 +122,32 @@ async def test_order_follows_effective_date_then_ce_time_not_arrival(profiles, d
     await _send(profiles, changed("E5", "2026-09-01", job_title="Lead"))
     await _send(profiles, changed("E5", "2026-06-01", job_title="Senior"))
     # Same effective date: the later ce_time wins, whatever the arrival order.
-    late = record("changed", {"employee_id": "E5", "effective_date": "2026-10-01", "reason": "correction",
-                              "changes": {"department": "Risk"}}, minutes=500)
-    early = record("changed", {"employee_id": "E5", "effective_date": "2026-10-01", "reason": "correction",
-                               "changes": {"department": "Audit"}}, minutes=400)
+    late = record(
+        "changed",
+        {
+            "employee_id": "E5",
+            "effective_date": "2026-10-01",
+            "reason": "correction",
+            "changes": {"department": "Risk"},
+        },
+        minutes=500,
+    )
+    early = record(
+        "changed",
+        {
+            "employee_id": "E5",
+            "effective_date": "2026-10-01",
+            "reason": "correction",
+            "changes": {"department": "Audit"},
+        },
+        minutes=400,
+    )
     await _send(profiles, late)
     await _send(profiles, early)
     events = await published(database_url, "E5")
-    assert [(e["data"]["profile_version"], e["data"]["job_title"], e["data"]["department"]) for e in events] == [
+    assert [
+        (e["data"]["profile_version"], e["data"]["job_title"], e["data"]["department"]) for e in events
+    ] == [
         (1, "Data Analyst", "Finance"),
         (2, "Lead", "Finance"),
         (3, "Lead", "Risk"),
@@ -132,7 +160,10 @@ async def test_duplicates_and_no_op_changes_publish_nothing(profiles, database_u
     hire = hired("E6")
     await _send(profiles, hire, hire, hire)
     await _send(profiles, hire)
-    await _send(profiles, changed("E6", "2023-01-01", "correction", job_title="Data Analyst", department="Finance"))
+    await _send(
+        profiles,
+        changed("E6", "2023-01-01", "correction", job_title="Data Analyst", department="Finance"),
+    )
     events = await published(database_url, "E6")
     assert [e["data"]["profile_version"] for e in events] == [1]
     assert profiles.consumer.duplicates == 3
@@ -143,11 +174,16 @@ async def test_bad_hr_events_go_to_the_dlq_naming_the_field(profiles, database_u
         record("hired", hire_data("E7", location={"country": "ZZ"})),
         record("hired", {k: v for k, v in hire_data("E8").items() if k != "email"}),
         record("hired", hire_data("E9", timezone="Europe/Atlantis")),
-        record("changed", {"employee_id": "E10", "effective_date": "2026-01-01", "reason": "whim", "changes": {}}),
+        record(
+            "changed",
+            {"employee_id": "E10", "effective_date": "2026-01-01", "reason": "whim", "changes": {}},
+        ),
         record("exited", {"employee_id": "E 11", "exit_date": "2026-01-01", "reason": "voluntary"}),
     ]
     await _send(profiles, *bad, hired("E12"))
-    letters = await read_all(profiles.infrastructure.kafka_bootstrap, f"{profiles.hr_topic}.dlq", expected=5, timeout=10)
+    letters = await read_all(
+        profiles.infrastructure.kafka_bootstrap, f"{profiles.hr_topic}.dlq", expected=5, timeout=10
+    )
     reasons = sorted(headers_of(r)["x-error-reason"].decode() for r in letters)
     assert len(letters) == 5
     assert any(r.startswith("field location.country:") for r in reasons)

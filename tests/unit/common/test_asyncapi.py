@@ -66,9 +66,7 @@ def test_rendering_is_deterministic(document: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("schema", ALL_EVENTS, ids=lambda schema: schema.ce_type)
-def test_every_event_type_has_a_message(
-    document: dict[str, Any], schema: type[EventSchema]
-) -> None:
+def test_every_event_type_has_a_message(document: dict[str, Any], schema: type[EventSchema]) -> None:
     message = document["components"]["messages"][schema.ce_type]
     assert message["name"] == schema.ce_type
     assert message["contentType"] == "application/json"

@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from tandem_common.envelope import CloudEvent, EnvelopeError, decode, encode_binary, encode_structured
+from tandem_common.envelope import (
+    CloudEvent,
+    EnvelopeError,
+    decode,
+    encode_binary,
+    encode_structured,
+)
 from tandem_common.events.catalog import default_registry
 
 EVENT = CloudEvent(
@@ -41,8 +47,13 @@ def test_structured_mode_round_trips_every_attribute() -> None:
 
 def test_structured_mode_reads_trace_context_from_headers() -> None:
     value, _ = encode_structured(EVENT)
-    decoded = decode(value, [("content-type", b"application/cloudevents+json; charset=utf-8"),
-                             ("traceparent", b"00-11111111111111111111111111111111-2222222222222222-01")])
+    decoded = decode(
+        value,
+        [
+            ("content-type", b"application/cloudevents+json; charset=utf-8"),
+            ("traceparent", b"00-11111111111111111111111111111111-2222222222222222-01"),
+        ],
+    )
     assert decoded.traceparent == "00-11111111111111111111111111111111-2222222222222222-01"
 
 
@@ -92,10 +103,23 @@ def test_a_value_that_is_not_json_is_a_decode_error() -> None:
     ("document", "message"),
     [
         (b"[1]", "not a JSON object"),
-        (b'{"specversion": "1.0", "source": "s", "type": "t", "time": "2026-01-01T00:00:00Z", "data": {}}', "attribute id is missing"),
-        (b'{"specversion": "1.0", "id": "i", "type": "t", "time": "2026-01-01T00:00:00Z", "data": {}}', "attribute source is missing"),
-        (b'{"specversion": "1.0", "id": "i", "source": "s", "type": "t", "time": "2026-01-01T00:00:00Z"}', "has no data"),
-        (b'{"specversion": "2.0", "id": "i", "source": "s", "type": "t", "time": "2026-01-01T00:00:00Z", "data": {}}', "specversion '2.0'"),
+        (
+            b'{"specversion": "1.0", "source": "s", "type": "t", "time": "2026-01-01T00:00:00Z", "data": {}}',
+            "attribute id is missing",
+        ),
+        (
+            b'{"specversion": "1.0", "id": "i", "type": "t", "time": "2026-01-01T00:00:00Z", "data": {}}',
+            "attribute source is missing",
+        ),
+        (
+            b'{"specversion": "1.0", "id": "i", "source": "s", "type": "t", "time": "2026-01-01T00:00:00Z"}',
+            "has no data",
+        ),
+        (
+            b'{"specversion": "2.0", "id": "i", "source": "s", "type": "t", '
+            b'"time": "2026-01-01T00:00:00Z", "data": {}}',
+            "specversion '2.0'",
+        ),
         (b"nope", "the structured event is not JSON"),
     ],
 )
@@ -116,6 +140,8 @@ def test_registry_validates_data_and_names_the_failing_field() -> None:
 def test_registry_rejects_an_unknown_type_clearly() -> None:
     registry = default_registry()
     unknown = dataclasses.replace(EVENT, type="tandem.hr.employee.promoted.v9")
-    with pytest.raises(EnvelopeError, match="'tandem.hr.employee.promoted.v9' is not a known event type") as raised:
+    with pytest.raises(
+        EnvelopeError, match=r"'tandem\.hr\.employee\.promoted\.v9' is not a known event type"
+    ) as raised:
         registry.validate(unknown)
     assert raised.value.stage == "validate"

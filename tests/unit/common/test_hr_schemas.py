@@ -46,14 +46,29 @@ def test_the_contract_example_is_valid() -> None:
         ("email", "not-an-email", "email"),
     ],
 )
-def test_values_outside_the_rules_are_rejected_naming_the_field(field: str, value: object, where: str) -> None:
+def test_values_outside_the_rules_are_rejected_naming_the_field(
+    field: str, value: object, where: str
+) -> None:
     with pytest.raises(ValidationError) as raised:
         EmployeeHiredV1.model_validate({**HIRED, field: value})
     locations = {".".join(str(p) for p in error["loc"]) for error in raised.value.errors()}
     assert where in locations
 
 
-@pytest.mark.parametrize("missing", ["employee_id", "email", "display_name", "job_title", "department", "location", "timezone", "hire_date", "seniority_level"])
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "employee_id",
+        "email",
+        "display_name",
+        "job_title",
+        "department",
+        "location",
+        "timezone",
+        "hire_date",
+        "seniority_level",
+    ],
+)
 def test_each_required_field_is_required(missing: str) -> None:
     data = {k: v for k, v in HIRED.items() if k != missing}
     with pytest.raises(ValidationError):
@@ -62,14 +77,31 @@ def test_each_required_field_is_required(missing: str) -> None:
 
 def test_changed_accepts_a_partial_object_and_knows_which_fields_were_set() -> None:
     changed = EmployeeChangedV1.model_validate(
-        {"employee_id": "E1", "effective_date": "2026-09-01", "reason": "promotion",
-         "changes": {"job_title": "Senior Data Analyst", "seniority_level": 4, "manager_id": None}}
+        {
+            "employee_id": "E1",
+            "effective_date": "2026-09-01",
+            "reason": "promotion",
+            "changes": {
+                "job_title": "Senior Data Analyst",
+                "seniority_level": 4,
+                "manager_id": None,
+            },
+        }
     )
-    assert changed.changes.present() == {"job_title": "Senior Data Analyst", "seniority_level": 4, "manager_id": None}
+    assert changed.changes.present() == {
+        "job_title": "Senior Data Analyst",
+        "seniority_level": 4,
+        "manager_id": None,
+    }
 
 
 def test_changed_rejects_a_field_outside_the_list() -> None:
     with pytest.raises(ValidationError):
         EmployeeChangedV1.model_validate(
-            {"employee_id": "E1", "effective_date": "2026-09-01", "reason": "other", "changes": {"birth_year": 1990}}
+            {
+                "employee_id": "E1",
+                "effective_date": "2026-09-01",
+                "reason": "other",
+                "changes": {"birth_year": 1990},
+            }
         )

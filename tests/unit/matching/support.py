@@ -110,9 +110,7 @@ def chain(managers: dict[str, str | None], who: str) -> set[str]:
 
 def _teaches(teacher: dict[str, Any], learner: dict[str, Any]) -> bool:
     offered = {s["skill"]: s["level"] for s in teacher["mentoring"]["skills_offered"]}
-    return any(
-        offered.get(s["skill"], 0) >= s["level"] for s in learner["mentoring"]["skills_wanted"]
-    )
+    return any(offered.get(s["skill"], 0) >= s["level"] for s in learner["mentoring"]["skills_wanted"])
 
 
 def pair_problems(
@@ -136,9 +134,7 @@ def pair_problems(
     ida, idb = a["employee_id"], b["employee_id"]
     if ida == idb:
         problems.append("self")
-    if rules["exclude_reporting_line"] and (
-        ida in chain(managers, idb) or idb in chain(managers, ida)
-    ):
+    if rules["exclude_reporting_line"] and (ida in chain(managers, idb) or idb in chain(managers, ida)):
         problems.append("reporting line")
     if rules["min_timezone_overlap_hours"] > 0 and (
         overlap_hours(a["timezone"], b["timezone"]) < rules["min_timezone_overlap_hours"]

@@ -32,9 +32,7 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, captured.out, captured.err
 
 
-def solve_with(
-    tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]
-) -> tuple[int, str, Path]:
+def solve_with(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, Path]:
     source = tmp_path / "graph.json"
     source.write_text(text, encoding="utf-8")
     out = tmp_path / "result.json"
@@ -71,8 +69,7 @@ BAD_PAIRS = [
         "unknown node id 'zz'",
     ),
     (
-        '{"kind": "pairs", "nodes": [{"id": "a"}, {"id": "b"}], '
-        '"edges": [["a", "b", 1.0], ["b", "a", 2.0]]}',
+        '{"kind": "pairs", "nodes": [{"id": "a"}, {"id": "b"}], "edges": [["a", "b", 1.0], ["b", "a", 2.0]]}',
         "duplicate edge",
     ),
     ('{"kind": "pairs", "nodes": [{"id": "a"}], "edges": [["a", "a", 1.0]]}', "self-loop"),
@@ -135,9 +132,7 @@ def test_bad_graph_exits_2_with_one_line_and_no_output(
 
 def test_missing_input_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "r.json"
-    code, _, stderr = run(
-        ["match", "solve", "--in", str(tmp_path / "nope.json"), "--out", str(out)], capsys
-    )
+    code, _, stderr = run(["match", "solve", "--in", str(tmp_path / "nope.json"), "--out", str(out)], capsys)
     assert code == 2
     assert "cannot read" in error_line(stderr)
     assert not out.exists()

@@ -205,8 +205,7 @@ def test_bad_existing_plan_is_rejected() -> None:
 def test_group_mentor_circles_share_a_theme() -> None:
     people = [person("L1", offers={"python": 5}, roles=("mentor",), level=8)]
     people += [
-        person(f"M{i}", wants={"python": 1 + i % 3}, roles=("mentee",), department=f"D{i}")
-        for i in range(6)
+        person(f"M{i}", wants={"python": 1 + i % 3}, roles=("mentee",), department=f"D{i}") for i in range(6)
     ]
     people.append(person("Z1", wants={"cooking": 2}, roles=("mentee",)))
     prog = program("group")
@@ -221,9 +220,7 @@ def test_group_mentor_circles_share_a_theme() -> None:
 
 
 def test_group_peer_circles_spread_departments() -> None:
-    people = [
-        person(f"P{i}", offers={"s": 3}, department=f"D{i % 4}", level=3 + i % 5) for i in range(16)
-    ]
+    people = [person(f"P{i}", offers={"s": 3}, department=f"D{i % 4}", level=3 + i % 5) for i in range(16)]
     prog = program("group")
     prog["group"] = {"style": "peer", "min_size": 4, "max_size": 4}
     result = plan(prog, people)

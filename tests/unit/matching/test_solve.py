@@ -43,9 +43,7 @@ def test_triangle_with_pendant_odd_cycle() -> None:
 
 
 def test_five_cycle_keeps_two_best_edges() -> None:
-    graph = pairs_graph(
-        [("a", "b", 5.0), ("b", "c", 4.0), ("c", "d", 5.0), ("d", "e", 1.0), ("e", "a", 1.0)]
-    )
+    graph = pairs_graph([("a", "b", 5.0), ("b", "c", 4.0), ("c", "d", 5.0), ("d", "e", 1.0), ("e", "a", 1.0)])
     for result in both_methods(graph):
         assert result["objective"] == 10.0
         assert sorted(map(sorted, result["pairs"])) == [["a", "b"], ["c", "d"]]
@@ -187,8 +185,7 @@ def test_relaxation_close_to_exact_on_a_larger_random_graph() -> None:
     keep = u != v
     keys = np.unique(np.minimum(u, v)[keep] * n + np.maximum(u, v)[keep])
     edges = [
-        (int(k // n), int(k % n), float(w))
-        for k, w in zip(keys, rng.uniform(0.1, 1, keys.size), strict=True)
+        (int(k // n), int(k % n), float(w)) for k, w in zip(keys, rng.uniform(0.1, 1, keys.size), strict=True)
     ]
     exact = solve(as_document(n, edges), exact_max_edges=10**9)
     relaxed = solve(as_document(n, edges), exact_max_edges=0)

@@ -11,12 +11,25 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def hire(on: str, arrival: int, **data: object) -> HrEvent:
-    return HrEvent("hired", date.fromisoformat(on), T0, arrival,
-                   {"employee_id": "E1", "job_title": "Analyst", "department": "Finance", "seniority_level": 3, **data})
+    return HrEvent(
+        "hired",
+        date.fromisoformat(on),
+        T0,
+        arrival,
+        {
+            "employee_id": "E1",
+            "job_title": "Analyst",
+            "department": "Finance",
+            "seniority_level": 3,
+            **data,
+        },
+    )
 
 
 def change(on: str, arrival: int, minute: int = 0, **changes: object) -> HrEvent:
-    return HrEvent("changed", date.fromisoformat(on), T0.replace(minute=minute), arrival, {"changes": changes})
+    return HrEvent(
+        "changed", date.fromisoformat(on), T0.replace(minute=minute), arrival, {"changes": changes}
+    )
 
 
 def leave(on: str, arrival: int, reason: str = "voluntary") -> HrEvent:
@@ -30,18 +43,34 @@ def test_nothing_exists_before_a_hire() -> None:
 
 
 def test_arrival_order_does_not_matter() -> None:
-    events = [hire("2020-01-01", 3), change("2021-01-01", 1, job_title="Lead"), change("2020-06-01", 2, job_title="Senior")]
+    events = [
+        hire("2020-01-01", 3),
+        change("2021-01-01", 1, job_title="Lead"),
+        change("2020-06-01", 2, job_title="Senior"),
+    ]
     record = replay("E1", events)
     assert record is not None and record.job_title == "Lead"
     assert replay("E1", list(reversed(events))) == record
 
 
 def test_same_date_ties_break_on_ce_time_then_arrival() -> None:
-    record = replay("E1", [hire("2020-01-01", 1), change("2021-01-01", 2, minute=5, department="Risk"),
-                           change("2021-01-01", 3, minute=1, department="Audit")])
+    record = replay(
+        "E1",
+        [
+            hire("2020-01-01", 1),
+            change("2021-01-01", 2, minute=5, department="Risk"),
+            change("2021-01-01", 3, minute=1, department="Audit"),
+        ],
+    )
     assert record is not None and record.department == "Risk"
-    record = replay("E1", [hire("2020-01-01", 1), change("2021-01-01", 3, department="Risk"),
-                           change("2021-01-01", 2, department="Audit")])
+    record = replay(
+        "E1",
+        [
+            hire("2020-01-01", 1),
+            change("2021-01-01", 3, department="Risk"),
+            change("2021-01-01", 2, department="Audit"),
+        ],
+    )
     assert record is not None and record.department == "Risk"
 
 
@@ -53,14 +82,26 @@ def test_a_held_change_applies_once_the_employee_is_hired() -> None:
 def test_an_early_exit_keeps_a_late_earlier_hire_departed() -> None:
     record = replay("E1", [leave("2024-01-31", 1), hire("2020-01-01", 2)])
     assert record is not None
-    assert (record.status, record.exit_date, record.employment) == ("departed", date(2024, 1, 31), 1)
+    assert (record.status, record.exit_date, record.employment) == (
+        "departed",
+        date(2024, 1, 31),
+        1,
+    )
 
 
 def test_a_hire_after_the_exit_is_a_new_employment() -> None:
-    record = replay("E1", [hire("2020-01-01", 1), leave("2022-01-01", 2), hire("2023-01-01", 3, job_title="Lead")])
+    record = replay(
+        "E1",
+        [hire("2020-01-01", 1), leave("2022-01-01", 2), hire("2023-01-01", 3, job_title="Lead")],
+    )
     assert record is not None
-    assert (record.status, record.employment, record.hire_date, record.exit_date, record.job_title) == (
-        "active", 2, date(2023, 1, 1), None, "Lead")
+    assert (
+        record.status,
+        record.employment,
+        record.hire_date,
+        record.exit_date,
+        record.job_title,
+    ) == ("active", 2, date(2023, 1, 1), None, "Lead")
 
 
 def test_a_second_hire_inside_the_same_employment_corrects_it() -> None:
@@ -69,7 +110,10 @@ def test_a_second_hire_inside_the_same_employment_corrects_it() -> None:
 
 
 def test_changes_after_an_exit_do_not_alter_the_departed_record() -> None:
-    record = replay("E1", [hire("2020-01-01", 1), leave("2022-01-01", 2), change("2022-06-01", 3, job_title="CEO")])
+    record = replay(
+        "E1",
+        [hire("2020-01-01", 1), leave("2022-01-01", 2), change("2022-06-01", 3, job_title="CEO")],
+    )
     assert record is not None and record.job_title == "Analyst"
 
 
@@ -84,13 +128,28 @@ def test_snapshot_kinds() -> None:
 
 
 def test_erasure_rules() -> None:
-    departed = replay("E1", [hire("2020-01-01", 1, email="a@x.io", display_name="A", birth_year=1990), leave("2024-01-31", 2)])
+    departed = replay(
+        "E1",
+        [
+            hire("2020-01-01", 1, email="a@x.io", display_name="A", birth_year=1990),
+            leave("2024-01-31", 2),
+        ],
+    )
     assert departed is not None
     assert is_due(departed, date(2025, 1, 30), 365)
     assert not is_due(departed, date(2025, 1, 29), 365)
     erased = erase(departed)
     assert (erased.email, erased.display_name, erased.birth_year) == (None, None, None)
-    assert (erased.department, erased.seniority_level, erased.hire_date) == ("Finance", 3, date(2020, 1, 1))
-    assert purge_event_data({"employee_id": "E1", "email": "a@x.io", "hire_date": "2020-01-01",
-                             "changes": {"job_title": "x", "department": "Risk"}}) == {
-        "employee_id": "E1", "hire_date": "2020-01-01", "changes": {"department": "Risk"}}
+    assert (erased.department, erased.seniority_level, erased.hire_date) == (
+        "Finance",
+        3,
+        date(2020, 1, 1),
+    )
+    assert purge_event_data(
+        {
+            "employee_id": "E1",
+            "email": "a@x.io",
+            "hire_date": "2020-01-01",
+            "changes": {"job_title": "x", "department": "Risk"},
+        }
+    ) == {"employee_id": "E1", "hire_date": "2020-01-01", "changes": {"department": "Risk"}}

@@ -21,9 +21,7 @@ def test_generate_writes_events_and_profiles_next_to_each_other(
     kinds = [json.loads(line)["headers"]["ce_type"] for line in events]
     assert kinds.count("tandem.hr.employee.hired.v1") == 300
     assert len(events) > 300
-    assert [json.loads(line)["employee_id"] for line in profiles] == [
-        f"E{n:06d}" for n in range(1, 301)
-    ]
+    assert [json.loads(line)["employee_id"] for line in profiles] == [f"E{n:06d}" for n in range(1, 301)]
     summary = capsys.readouterr().err.strip().splitlines()[-1]
     assert summary.startswith("tandem hr generate: 300 employees, 300 hired + ")
     assert str(tmp_path / "org.mentoring.jsonl") in summary
@@ -33,9 +31,7 @@ def test_generate_is_byte_for_byte_repeatable(tmp_path: Path) -> None:
     assert generate(tmp_path / "a.jsonl", "--churn", "0.3") == 0
     assert generate(tmp_path / "b.jsonl", "--churn", "0.3") == 0
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
-    assert (tmp_path / "a.mentoring.jsonl").read_bytes() == (
-        tmp_path / "b.mentoring.jsonl"
-    ).read_bytes()
+    assert (tmp_path / "a.mentoring.jsonl").read_bytes() == (tmp_path / "b.mentoring.jsonl").read_bytes()
 
 
 @pytest.mark.parametrize(

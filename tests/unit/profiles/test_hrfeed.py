@@ -147,16 +147,10 @@ def test_departments_geography_and_languages_are_consistent(parsed: Parsed) -> N
     assert zones_by_country["DE"] == {"Europe/Berlin"}
     assert zones_by_country["IN"] == {"Asia/Kolkata"}
     assert all(
-        value["timezone"].startswith("America/")
-        for value in hires
-        if value["location"]["country"] == "US"
+        value["timezone"].startswith("America/") for value in hires if value["location"]["country"] == "US"
     )
-    assert all(
-        "de" in value["languages"] for value in hires if value["location"]["country"] == "DE"
-    )
-    assert all(
-        "ja" in value["languages"] for value in hires if value["location"]["country"] == "JP"
-    )
+    assert all("de" in value["languages"] for value in hires if value["location"]["country"] == "DE")
+    assert all("ja" in value["languages"] for value in hires if value["location"]["country"] == "JP")
 
 
 def test_hire_dates_span_twenty_years_up_to_the_reference_date(parsed: Parsed) -> None:
@@ -283,9 +277,7 @@ def test_skills_follow_career_stage(parsed: Parsed, taxonomy: SkillTaxonomy) -> 
         assert min(early_offered[category], senior_offered[category]) > 0.04
 
 
-def test_skills_follow_age_where_birth_year_is_known(
-    parsed: Parsed, taxonomy: SkillTaxonomy
-) -> None:
+def test_skills_follow_age_where_birth_year_is_known(parsed: Parsed, taxonomy: SkillTaxonomy) -> None:
     hires = parsed.hires()
     young = {k for k, v in hires.items() if v.get("birth_year", 0) >= 1996}
     older = {k for k, v in hires.items() if 0 < v.get("birth_year", 9999) <= 1984}

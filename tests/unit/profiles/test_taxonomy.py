@@ -202,6 +202,4 @@ def test_parse_reports_a_malformed_file() -> None:
     with pytest.raises(TaxonomyError, match="needs a list of skills"):
         parse_taxonomy("categories: []\n")
     with pytest.raises(TaxonomyError, match="a skill entry has no name"):
-        parse_taxonomy(
-            "categories: [{id: digital, name: Digital}]\nskills: [{id: sql, category: digital}]\n"
-        )
+        parse_taxonomy("categories: [{id: digital, name: Digital}]\nskills: [{id: sql, category: digital}]\n")

@@ -52,8 +52,7 @@ HR_SYSTEMS = ChannelDeclaration(
     action="send",
     event_types=tuple(schema.ce_type for schema in HR_EVENTS),
     description=(
-        "The organisation's HR systems publish hires, changes and exits of employees, "
-        "keyed by employee_id."
+        "The organisation's HR systems publish hires, changes and exits of employees, keyed by employee_id."
     ),
 )
 
@@ -67,9 +66,7 @@ def declared_channels() -> list[ChannelDeclaration]:
             continue
         for declaration in declare():
             if not isinstance(declaration, ChannelDeclaration):
-                raise TypeError(
-                    f"service {spec.name} declared {declaration!r}, not a ChannelDeclaration"
-                )
+                raise TypeError(f"service {spec.name} declared {declaration!r}, not a ChannelDeclaration")
             declarations.append(declaration)
     return declarations
 
@@ -163,9 +160,7 @@ def _check_declarations(
         for event_type in declaration.event_types:
             schema = by_type.get(event_type)
             if schema is None:
-                raise ValueError(
-                    f"{declaration.service} declares {event_type}, which is not registered"
-                )
+                raise ValueError(f"{declaration.service} declares {event_type}, which is not registered")
             if schema.topic != declaration.topic:
                 raise ValueError(
                     f"{declaration.service} declares {event_type} on {declaration.topic}, "
@@ -235,9 +230,7 @@ def _channel(
     topic: str, event_types: Sequence[str], declarations: Sequence[ChannelDeclaration]
 ) -> dict[str, Any]:
     senders = sorted({d.service for d in declarations if d.topic == topic and d.action == "send"})
-    receivers = sorted(
-        {d.service for d in declarations if d.topic == topic and d.action == "receive"}
-    )
+    receivers = sorted({d.service for d in declarations if d.topic == topic and d.action == "receive"})
     description = f"Kafka topic `{topic}`."
     if senders:
         description += f" Published by {', '.join(senders)}."
@@ -274,9 +267,7 @@ def _operations(
     declarations: Sequence[ChannelDeclaration], by_type: dict[str, type[EventSchema]]
 ) -> dict[str, Any]:
     operations: dict[str, Any] = {}
-    ordered = sorted(
-        declarations, key=lambda d: (d.topic, 0 if d.action == "send" else 1, d.service)
-    )
+    ordered = sorted(declarations, key=lambda d: (d.topic, 0 if d.action == "send" else 1, d.service))
     for declaration in ordered:
         topic = declaration.topic
         channel = identifier(topic)
@@ -293,8 +284,7 @@ def _operations(
             operation["description"] = declaration.description
         operation["tags"] = [{"name": declaration.service}]
         operation["messages"] = [
-            {"$ref": f"#/channels/{channel}/messages/{identifier(event_type)}"}
-            for event_type in types
+            {"$ref": f"#/channels/{channel}/messages/{identifier(event_type)}"} for event_type in types
         ]
         operations[identifier(f"{declaration.service}_{declaration.action}_{topic}")] = operation
         if declaration.action == "receive":
@@ -411,9 +401,7 @@ def _dead_letter_message() -> dict[str, Any]:
                 "description": "The original record's headers, unchanged.",
             },
         },
-        "payload": {
-            "description": "The original record value, unchanged; it need not be valid JSON."
-        },
+        "payload": {"description": "The original record value, unchanged; it need not be valid JSON."},
         "bindings": {
             "kafka": {
                 "key": {"type": "string", "description": "The original record key, unchanged."},

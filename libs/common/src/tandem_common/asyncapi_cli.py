@@ -10,9 +10,7 @@ DEFAULT_PATH = Path("docs/asyncapi.yaml")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser(
-        "asyncapi", help="generate the AsyncAPI document of Tandem's events"
-    )
+    parser = subparsers.add_parser("asyncapi", help="generate the AsyncAPI document of Tandem's events")
     parser.add_argument(
         "--out",
         type=Path,

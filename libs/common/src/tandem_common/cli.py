@@ -27,7 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             register = entry_point.load()
         except Exception as error:  # a broken plugin must not take every command down
-            print(f"tandem: warning: {entry_point.name} commands unavailable: {error}", file=sys.stderr)
+            print(
+                f"tandem: warning: {entry_point.name} commands unavailable: {error}",
+                file=sys.stderr,
+            )
             continue
         register(subparsers)
     return parser

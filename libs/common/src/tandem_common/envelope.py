@@ -152,9 +152,7 @@ def _decode_binary(value: bytes | None, found: Mapping[str, bytes | None]) -> Cl
     extensions = {
         name[3:]: raw.decode("utf-8", "replace")
         for name, raw in found.items()
-        if name.startswith("ce_")
-        and name[3:] not in _KNOWN_ATTRIBUTES
-        and raw is not None
+        if name.startswith("ce_") and name[3:] not in _KNOWN_ATTRIBUTES and raw is not None
     }
     return CloudEvent(
         id=event_id,

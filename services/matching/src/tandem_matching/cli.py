@@ -87,8 +87,6 @@ def register(subparsers: Any) -> None:
     plan_parser.add_argument("--org", metavar="ORG.jsonl")
     plan_parser.add_argument("--keep", metavar="EXISTING.json")
     plan_parser.add_argument("--out", required=True, metavar="PLAN.json")
-    plan_parser.add_argument(
-        "--top-k", type=_positive_int, default=30, help="candidates kept per person"
-    )
+    plan_parser.add_argument("--top-k", type=_positive_int, default=30, help="candidates kept per person")
     plan_parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     plan_parser.set_defaults(handler=_plan_command)

@@ -40,8 +40,7 @@ def read_jsonl(path: str) -> list[Any]:
                     records.append(json.loads(line))
                 except json.JSONDecodeError as error:
                     raise UsageError(
-                        f"malformed JSON in {path} line {number}: {error.msg} "
-                        f"at column {error.colno}"
+                        f"malformed JSON in {path} line {number}: {error.msg} at column {error.colno}"
                     ) from None
     except OSError as error:
         raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
@@ -56,9 +55,7 @@ def write_json_atomic(path: str, document: Any) -> None:
     directory = target.parent if str(target.parent) else Path(".")
     text = json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     try:
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=directory
-        )
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
     try:

@@ -13,7 +13,9 @@ from pydantic import AfterValidator, BeforeValidator, Field, StrictInt
 
 EMPLOYEE_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-[A-Za-z0-9]{5,8}|-\d[A-Za-z0-9]{3})*$")
+_BCP47 = re.compile(
+    r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-[A-Za-z0-9]{5,8}|-\d[A-Za-z0-9]{3})*$"
+)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 

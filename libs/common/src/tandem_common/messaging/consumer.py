@@ -43,6 +43,9 @@ T = TypeVar("T")
 BatchHandler = Callable[[UnitOfWork, Sequence[ReceivedEvent]], Awaitable[None]]
 
 
+DEFAULT_BACKOFF = Backoff()
+
+
 class ConsumerStoppingError(Exception):
     """The process is shutting down while a batch waits for a retry."""
 
@@ -58,7 +61,7 @@ class ReliableConsumer:
         handler: BatchHandler,
         unit_of_work: Callable[[], UnitOfWork],
         producer: RecordProducer,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff = DEFAULT_BACKOFF,
         attempts_before_not_ready: int = 8,
     ) -> None:
         self.name = name
@@ -243,8 +246,12 @@ class ReliableConsumer:
                 delay = self._backoff.delay(attempt)
                 log.warning(
                     "transient failure; retrying",
-                    extra={"subscriber": self.name, "attempt": attempt, "error": repr(error),
-                           "delay": round(delay, 3)},
+                    extra={
+                        "subscriber": self.name,
+                        "attempt": attempt,
+                        "error": repr(error),
+                        "delay": round(delay, 3),
+                    },
                 )
                 try:
                     await asyncio.wait_for(self._stopping.wait(), timeout=delay)

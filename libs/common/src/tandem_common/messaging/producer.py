@@ -51,7 +51,5 @@ class RecordProducer:
         """Queue one record; the returned future resolves when the broker acknowledged it."""
         if self._producer is None:
             raise RuntimeError("the producer is not started")
-        future: asyncio.Future[Any] = await self._producer.send(
-            topic, value=value, key=key, headers=headers
-        )
+        future: asyncio.Future[Any] = await self._producer.send(topic, value=value, key=key, headers=headers)
         return future

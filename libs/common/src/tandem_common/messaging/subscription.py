@@ -34,7 +34,10 @@ class _JoinListener(ConsumerRebalanceListener):  # type: ignore[misc]
         self._consumer.mark_joined()
         log.info(
             "partitions assigned",
-            extra={"subscriber": self._consumer.name, "partitions": sorted(p.partition for p in assigned)},
+            extra={
+                "subscriber": self._consumer.name,
+                "partitions": sorted(p.partition for p in assigned),
+            },
         )
 
 

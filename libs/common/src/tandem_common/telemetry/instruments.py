@@ -9,8 +9,22 @@ from opentelemetry.metrics import Counter, Histogram, _Gauge
 
 from tandem_common.telemetry.setup import meter
 
-
-LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0]
+LATENCY_BUCKETS = [
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+]
 
 
 @dataclass(frozen=True)
@@ -29,18 +43,14 @@ class BackboneInstruments:
 def backbone_instruments() -> BackboneInstruments:
     m = meter()
     return BackboneInstruments(
-        consumed=m.create_counter(
-            "tandem_messages_consumed", description="Messages handled, by outcome"
-        ),
+        consumed=m.create_counter("tandem_messages_consumed", description="Messages handled, by outcome"),
         processing_seconds=m.create_histogram(
             "tandem_message_processing",
             unit="s",
             description="Time from receiving a message to its effects being committed",
             explicit_bucket_boundaries_advisory=LATENCY_BUCKETS,
         ),
-        retries=m.create_counter(
-            "tandem_message_retries", description="Retries after transient failures"
-        ),
+        retries=m.create_counter("tandem_message_retries", description="Retries after transient failures"),
         dead_lettered=m.create_counter(
             "tandem_dlq_messages", description="Messages sent to a dead-letter topic"
         ),

@@ -6,7 +6,14 @@ from collections.abc import Iterable
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate
-from opentelemetry.trace import NonRecordingSpan, Span, SpanContext, TraceFlags, TraceState, set_span_in_context
+from opentelemetry.trace import (
+    NonRecordingSpan,
+    Span,
+    SpanContext,
+    TraceFlags,
+    TraceState,
+    set_span_in_context,
+)
 
 
 def current_trace_headers() -> dict[str, str]:
@@ -34,7 +41,9 @@ def context_from_values(traceparent: str | None, tracestate: str | None) -> otel
     return propagate.extract(carrier)
 
 
-def parent_from_traceparent(traceparent: str | None, tracestate: str | None = None) -> otel_context.Context | None:
+def parent_from_traceparent(
+    traceparent: str | None, tracestate: str | None = None
+) -> otel_context.Context | None:
     """The context a W3C ``traceparent`` continues, parsed without the propagator's overhead."""
     if not traceparent:
         return None
@@ -61,7 +70,8 @@ def traceparent_of(span: Span) -> dict[str, str]:
     context = span.get_span_context()
     if not context.is_valid:
         return {}
-    headers = {"traceparent": f"00-{context.trace_id:032x}-{context.span_id:016x}-{int(context.trace_flags):02x}"}
+    flags = int(context.trace_flags)
+    headers = {"traceparent": f"00-{context.trace_id:032x}-{context.span_id:016x}-{flags:02x}"}
     if context.trace_state:
         headers["tracestate"] = context.trace_state.to_header()
     return headers

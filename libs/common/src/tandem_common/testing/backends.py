@@ -81,9 +81,10 @@ def _testcontainers() -> Iterator[Infrastructure]:
     from testcontainers.kafka import KafkaContainer
     from testcontainers.postgres import PostgresContainer
 
-    with PostgresContainer("postgres:16-alpine", driver="asyncpg") as postgres, KafkaContainer(
-        "apache/kafka:3.8.0"
-    ).with_kraft() as kafka:
+    with (
+        PostgresContainer("postgres:16-alpine", driver="asyncpg") as postgres,
+        KafkaContainer("apache/kafka:3.8.0").with_kraft() as kafka,
+    ):
         yield Infrastructure(
             "testcontainers",
             kafka.get_bootstrap_server(),

@@ -109,11 +109,7 @@ def generate(
     start = 0
     while start < row_people.size:
         stop = min(start + block, row_people.size)
-        pool = (
-            np.sort(rng.choice(column_people.size, size=pool_size, replace=False))
-            if sampled
-            else None
-        )
+        pool = np.sort(rng.choice(column_people.size, size=pool_size, replace=False)) if sampled else None
         entries = scan.block(row_people[start:stop], pool)
         per_row = entries / max(stop - start, 1)
         block = int(np.clip(BLOCK_TARGET_ENTRIES / max(per_row, 1.0), 16, 8192))
@@ -127,9 +123,7 @@ def generate(
         while start < retry.size:
             stop = min(start + block, retry.size)
             entries = scan.block(retry[start:stop], None, rows_only=True)
-            block = int(
-                np.clip(BLOCK_TARGET_ENTRIES / max(entries / (stop - start), 1.0), 16, 8192)
-            )
+            block = int(np.clip(BLOCK_TARGET_ENTRIES / max(entries / (stop - start), 1.0), 16, 8192))
             start = stop
     progress(f"candidates: scanned {row_people.size} people")
     return scan.result(n)
@@ -255,6 +249,4 @@ class _Scan:
                 )
             _, first = np.unique(a * n + b, return_index=True)
             a, b, cover_ab, cover_ba = a[first], b[first], cover_ab[first], cover_ba[first]
-        return Candidates(
-            a, b, cover_ab, cover_ba, self.skill_compatible, self.broken, self.eligible
-        )
+        return Candidates(a, b, cover_ab, cover_ba, self.skill_compatible, self.broken, self.eligible)

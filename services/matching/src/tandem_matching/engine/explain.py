@@ -54,9 +54,7 @@ def pair_explanation(
         elif factor == "cross_department":
             da = population.department_names[population.department[a]]
             db = population.department_names[population.department[b]]
-            detail = (
-                f"{ids[a]} works in {da} and {ids[b]} in {db}" if da != db else f"both work in {da}"
-            )
+            detail = f"{ids[a]} works in {da} and {ids[b]} in {db}" if da != db else f"both work in {da}"
         elif factor == "cross_generation":
             consented = bool(population.generation_consent[a] and population.generation_consent[b])
             known = bool(population.birth_year[a] > 0 and population.birth_year[b] > 0)
@@ -72,9 +70,7 @@ def pair_explanation(
             detail = f"{hours:g} working hours overlap between {za} and {zb}"
         else:
             shared = shared_goal_words(population, a, b)
-            detail = (
-                "shared goal words: " + ", ".join(shared[:8]) if shared else "no shared goal words"
-            )
+            detail = "shared goal words: " + ", ".join(shared[:8]) if shared else "no shared goal words"
         entries.append({"factor": factor, "value": value, "detail": detail})
     return entries
 
@@ -142,13 +138,10 @@ def unmatched_reason(
         return f"no eligible partner: no skill match at the wanted level for {who}"
     if eligible == 0:
         parts = [
-            rule_sentence(rule, who, int(broken[i]), program)
-            for i, rule in enumerate(RULES)
-            if broken[i] > 0
+            rule_sentence(rule, who, int(broken[i]), program) for i, rule in enumerate(RULES) if broken[i] > 0
         ]
-        return (
-            f"no eligible partner: of {skill_compatible} whose skills fit, the rules exclude "
-            + ", ".join(parts)
+        return f"no eligible partner: of {skill_compatible} whose skills fit, the rules exclude " + ", ".join(
+            parts
         )
     noun = "partner" if eligible == 1 else "partners"
     return f"every eligible partner ({eligible} {noun}) was better used elsewhere"

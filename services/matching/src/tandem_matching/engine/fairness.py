@@ -41,9 +41,7 @@ def _dimensions(population: Population) -> dict[str, list[str | None]]:
     }
 
 
-def group_stats(
-    population: Population, matched: BoolArray, person_score: FloatArray
-) -> dict[str, Any]:
+def group_stats(population: Population, matched: BoolArray, person_score: FloatArray) -> dict[str, Any]:
     counted = population.active
     result: dict[str, Any] = {}
     gaps: dict[str, dict[str, Any] | None] = {"match_rate": None, "mean_score": None}
@@ -112,7 +110,5 @@ def blocking_pairs(
         else np.arange(a.size)
     )
     s = score[sample]
-    blocking = (
-        (~together[sample]) & (s > current_a[sample] + 1e-12) & (s > current_b[sample] + 1e-12)
-    )
+    blocking = (~together[sample]) & (s > current_a[sample] + 1e-12) & (s > current_b[sample] + 1e-12)
     return {"sampled": int(sample.size), "blocking": int(blocking.sum())}

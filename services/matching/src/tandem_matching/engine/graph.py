@@ -46,9 +46,7 @@ class BipartiteGraph:
     weights: list[float]
 
 
-def _node_list(
-    graph: Mapping[str, Any], key: str, with_capacity: bool
-) -> tuple[list[str], list[int]]:
+def _node_list(graph: Mapping[str, Any], key: str, with_capacity: bool) -> tuple[list[str], list[int]]:
     raw = graph.get(key)
     if not isinstance(raw, list):
         raise InvalidInput(f'"{key}" must be a list of nodes')
@@ -69,8 +67,7 @@ def _node_list(
             capacity = node.get("capacity", 1)
             if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
                 raise InvalidInput(
-                    f"capacity of {key[:-1]} {node_id!r} must be an integer of 1 or more, "
-                    f"got {capacity!r}"
+                    f"capacity of {key[:-1]} {node_id!r} must be an integer of 1 or more, got {capacity!r}"
                 )
             capacities.append(capacity)
         elif "capacity" in node:
@@ -106,8 +103,7 @@ def _edge_arrays(
             raise InvalidInput(f"edge {position} ({a}, {b}) has a non-numeric weight {weight!r}")
         if not math.isfinite(weight) or weight <= 0:
             raise InvalidInput(
-                f"edge {position} ({a}, {b}) has weight {weight!r}; "
-                "weights must be finite and greater than 0"
+                f"edge {position} ({a}, {b}) has weight {weight!r}; weights must be finite and greater than 0"
             )
         u[position] = left
         v[position] = right
@@ -166,9 +162,7 @@ def _parse_bipartite(graph: Mapping[str, Any]) -> BipartiteGraph:
     for position in range(len(weights)):
         # The same person may be listed on both sides; an edge to oneself is still a loop.
         if mentor_ids[int(u[position])] == mentee_ids[int(v[position])]:
-            raise InvalidInput(
-                f"edge {position} is a self-loop on node {mentor_ids[int(u[position])]!r}"
-            )
+            raise InvalidInput(f"edge {position} is a self-loop on node {mentor_ids[int(u[position])]!r}")
     _reject_duplicates(u * max(len(mentee_ids), 1) + v, raw_edges, "edge")
     return BipartiteGraph(
         mentor_ids,

@@ -59,9 +59,7 @@ class _PairRules:
             return bool(self.checker.first_broken_rule(a, b)[0] < 0)
         population, program = self.population, self.program
         tin, tout = population.tin, population.tout
-        if program.exclude_reporting_line and (
-            (tin[x] <= tin[y] < tout[x]) or (tin[y] <= tin[x] < tout[y])
-        ):
+        if program.exclude_reporting_line and ((tin[x] <= tin[y] < tout[x]) or (tin[y] <= tin[x] < tout[y])):
             return False
         if (
             program.min_timezone_overlap_hours > 0
@@ -128,9 +126,7 @@ def _mentor_circles(
     covered.eliminate_zeros()
     covered.data[:] = 1.0
     demand = sp.csr_matrix((covered.data, covered.indices, covered.indptr), shape=covered.shape)
-    per_leader = (
-        sp.csr_matrix((np.ones(a.size), (a, np.arange(a.size))), shape=(n, a.size)) @ demand
-    )
+    per_leader = sp.csr_matrix((np.ones(a.size), (a, np.arange(a.size))), shape=(n, a.size)) @ demand
     per_leader = sp.csr_matrix(per_leader)
     theme = np.full(n, -1, dtype=np.int64)
     theme_demand = np.zeros(n, dtype=np.int64)
@@ -197,9 +193,7 @@ def _mentor_circles(
 
     outcome = CircleOutcome(person_score=np.full(n, np.nan))
     for circle, skill, scores in zip(circles, circle_theme, circle_scores, strict=True):
-        outcome.matches.append(
-            _circle_match(population, program, circle, population.skill_names[skill])
-        )
+        outcome.matches.append(_circle_match(population, program, circle, population.skill_names[skill]))
         mean = float(np.mean(scores))
         outcome.person_score[circle] = mean
     for person in np.flatnonzero(~used).tolist():
@@ -317,10 +311,7 @@ def _circle_match(
                 detail = f"{ids[leader]} teaches {theme} ({level}) that {learners} want"
             else:
                 phrases = [
-                    phrase
-                    for x, y in pairs
-                    for phrase in (teaching_phrase(population, x, y),)
-                    if phrase
+                    phrase for x, y in pairs for phrase in (teaching_phrase(population, x, y),) if phrase
                 ]
                 detail = "; ".join(phrases[:6]) or "no skill offered at the wanted level"
         elif factor == "cross_department":
@@ -328,8 +319,7 @@ def _circle_match(
             detail = f"{len(names)} departments among {len(circle)} members: {', '.join(names)}"
         elif factor == "timezone_overlap":
             hours = min(
-                float(population.zone_overlap[population.zone[x], population.zone[y]])
-                for x, y in pairs
+                float(population.zone_overlap[population.zone[x], population.zone[y]]) for x, y in pairs
             )
             who = "mentor and member" if theme is not None else "pair of members"
             detail = f"every {who} share at least {hours:g} working hours"

@@ -116,9 +116,7 @@ def relaxed_pairs(n: int, u: IntArray, v: IntArray, w: FloatArray) -> PairsSolut
     arc_weight = np.where(arc_edge >= 0, w[np.maximum(arc_edge, 0)], 0.0)
     # Rounding moves any permutation's weight by at most n/2 units of 1/scale, so this
     # stays a valid bound on the float optimum.
-    relaxation = (
-        float(np.where(arc_edge >= 0, scaled[np.maximum(arc_edge, 0)], 0).sum()) + 0.5 * n
-    ) / scale
+    relaxation = (float(np.where(arc_edge >= 0, scaled[np.maximum(arc_edge, 0)], 0).sum()) + 0.5 * n) / scale
     upper_bound = relaxation / 2.0
 
     mate = np.full(n, -1, dtype=np.int64)

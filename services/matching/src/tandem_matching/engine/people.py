@@ -143,9 +143,7 @@ def _require_string(snapshot: Mapping[str, Any], key: str, who: str) -> str:
     return value
 
 
-def _skill_list(
-    mentoring: Mapping[str, Any], key: str, who: str, skills: _Codes
-) -> list[tuple[int, int]]:
+def _skill_list(mentoring: Mapping[str, Any], key: str, who: str, skills: _Codes) -> list[tuple[int, int]]:
     raw = mentoring.get(key, [])
     if not isinstance(raw, list):
         raise InvalidInput(f"participant {who}: mentoring.{key} must be a list")
@@ -158,9 +156,7 @@ def _skill_list(
         if not isinstance(skill, str) or not skill:
             raise InvalidInput(f"participant {who}: mentoring.{key} entry without a skill id")
         if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= MAX_LEVEL:
-            raise InvalidInput(
-                f"participant {who}: level of {skill!r} in mentoring.{key} must be 1 to 5"
-            )
+            raise InvalidInput(f"participant {who}: level of {skill!r} in mentoring.{key} must be 1 to 5")
         code = skills.code(skill)
         entries[code] = max(level, entries.get(code, 0))
     return list(entries.items())
@@ -216,9 +212,7 @@ def build_population(participants: Sequence[Any], org: Sequence[Any] = ()) -> Po
         active[position] = state == "active"
         level = snapshot.get("seniority_level")
         if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 10:
-            raise InvalidInput(
-                f"participant {who}: seniority_level must be an integer from 1 to 10"
-            )
+            raise InvalidInput(f"participant {who}: seniority_level must be an integer from 1 to 10")
         seniority[position] = level
         department[position] = departments.code(_require_string(snapshot, "department", who))
         location = snapshot.get("location") or {}
@@ -226,14 +220,10 @@ def build_population(participants: Sequence[Any], org: Sequence[Any] = ()) -> Po
         country[position] = countries.code(country_code if isinstance(country_code, str) else "")
         zone[position] = zones.code(_require_string(snapshot, "timezone", who))
         raw_languages = snapshot.get("languages") or []
-        if not isinstance(raw_languages, list) or not all(
-            isinstance(x, str) for x in raw_languages
-        ):
+        if not isinstance(raw_languages, list) or not all(isinstance(x, str) for x in raw_languages):
             raise InvalidInput(f"participant {who}: languages must be a list of language tags")
         # Compare primary subtags, so that "en-GB" and "en" share a language.
-        person_languages.append(
-            [languages.code(tag.split("-")[0].lower()) for tag in raw_languages]
-        )
+        person_languages.append([languages.code(tag.split("-")[0].lower()) for tag in raw_languages])
         manager = snapshot.get("manager_id")
         managers[who] = manager if isinstance(manager, str) else None
         year = snapshot.get("birth_year")
@@ -249,9 +239,7 @@ def build_population(participants: Sequence[Any], org: Sequence[Any] = ()) -> Po
         can_mentee[position] = "mentee" in roles
         cap = mentoring.get("capacity", 1)
         if isinstance(cap, bool) or not isinstance(cap, int) or cap < 0:
-            raise InvalidInput(
-                f"participant {who}: mentoring.capacity must be an integer of 0 or more"
-            )
+            raise InvalidInput(f"participant {who}: mentoring.capacity must be an integer of 0 or more")
         capacity[position] = cap
         consents = mentoring.get("consents") or {}
         if isinstance(consents, Mapping):

@@ -51,11 +51,7 @@ def _parse_keep(document: Any, population: Population, program: Program) -> Kept
         raise InvalidInput('existing plan: must be an object with a "matches" list')
     for position, match in enumerate(document["matches"]):
         members = match.get("members") if isinstance(match, Mapping) else None
-        if (
-            not isinstance(members, list)
-            or len(members) < 2
-            or not all(isinstance(m, str) for m in members)
-        ):
+        if not isinstance(members, list) or len(members) < 2 or not all(isinstance(m, str) for m in members):
             raise InvalidInput(f"existing plan: matches[{position}] needs a list of member ids")
         people = [population.index.get(m) for m in members]
         if any(p is None for p in people):
@@ -173,9 +169,7 @@ def _plan_one_to_one(
         for mentor, load in kept.mentor_load.items():
             residual[mentor] -= load
         mentees = np.flatnonzero(population.active & population.can_mentee & wants & ~busy)
-        mentors = np.flatnonzero(
-            population.active & population.can_mentor & offers & (residual > 0)
-        )
+        mentors = np.flatnonzero(population.active & population.can_mentor & offers & (residual > 0))
         candidates = generate(
             population,
             program,
@@ -227,9 +221,7 @@ def _plan_one_to_one(
             weight,
         ).edges
     else:
-        chosen = solve_pairs(
-            n, candidates.a, candidates.b, weight, exact_max_edges=exact_max_edges
-        ).edges
+        chosen = solve_pairs(n, candidates.a, candidates.b, weight, exact_max_edges=exact_max_edges).edges
     progress(f"solved {chosen.size} matches in {time.perf_counter() - phase:.2f}s")
     phase = time.perf_counter()
 
@@ -247,11 +239,7 @@ def _plan_one_to_one(
             }
         )
         for person in (a, b):
-            previous = (
-                0.0
-                if np.isnan(person_score[person])
-                else person_score[person] * partner_count[person]
-            )
+            previous = 0.0 if np.isnan(person_score[person]) else person_score[person] * partner_count[person]
             partner_count[person] += 1
             person_score[person] = (previous + float(score[edge])) / partner_count[person]
     reasons = _reasons(population, program, candidates, partner_count)

@@ -62,9 +62,7 @@ def parse_program(document: Any) -> Program:
         raise InvalidInput('program: "program_id" must be a non-empty string')
     kind = document.get("type")
     if kind not in PROGRAM_TYPES:
-        raise InvalidInput(
-            f'program: "type" must be one of {", ".join(PROGRAM_TYPES)}, got {kind!r}'
-        )
+        raise InvalidInput(f'program: "type" must be one of {", ".join(PROGRAM_TYPES)}, got {kind!r}')
     rules_raw = document.get("rules", {})
     if not isinstance(rules_raw, Mapping):
         raise InvalidInput('program: "rules" must be an object')
@@ -77,24 +75,14 @@ def parse_program(document: Any) -> Program:
             raise InvalidInput(f"program: rule {flag!r} must be true or false")
     hours = rules["min_timezone_overlap_hours"]
     if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 <= hours <= 8:
-        raise InvalidInput(
-            "program: rule 'min_timezone_overlap_hours' must be a number from 0 to 8"
-        )
+        raise InvalidInput("program: rule 'min_timezone_overlap_hours' must be a number from 0 to 8")
     previous_raw = rules["exclude_previous_pairs"]
     if not isinstance(previous_raw, list):
-        raise InvalidInput(
-            "program: rule 'exclude_previous_pairs' must be a list of [id, id] pairs"
-        )
+        raise InvalidInput("program: rule 'exclude_previous_pairs' must be a list of [id, id] pairs")
     previous: list[tuple[str, str]] = []
     for position, pair in enumerate(previous_raw):
-        if (
-            not isinstance(pair, list | tuple)
-            or len(pair) != 2
-            or not all(isinstance(x, str) for x in pair)
-        ):
-            raise InvalidInput(
-                f"program: exclude_previous_pairs[{position}] must be a pair of employee ids"
-            )
+        if not isinstance(pair, list | tuple) or len(pair) != 2 or not all(isinstance(x, str) for x in pair):
+            raise InvalidInput(f"program: exclude_previous_pairs[{position}] must be a pair of employee ids")
         previous.append((pair[0], pair[1]))
     weights_raw = document.get("weights", DEFAULT_WEIGHTS)
     if not isinstance(weights_raw, Mapping):

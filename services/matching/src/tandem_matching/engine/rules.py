@@ -46,9 +46,7 @@ class RuleChecker:
 
     def overlap(self, a: IntArray, b: IntArray) -> npt.NDArray[np.float64]:
         population = self.population
-        result: npt.NDArray[np.float64] = population.zone_overlap[
-            population.zone[a], population.zone[b]
-        ]
+        result: npt.NDArray[np.float64] = population.zone_overlap[population.zone[a], population.zone[b]]
         return result
 
     def first_broken_rule(self, a: IntArray, b: IntArray) -> IntArray:
@@ -87,13 +85,9 @@ class RuleChecker:
                 )
             )
         if program.type == "reverse":
-            checks.append(
-                ("seniority", lambda p, q: population.seniority[p] >= population.seniority[q])
-            )
+            checks.append(("seniority", lambda p, q: population.seniority[p] >= population.seniority[q]))
         elif program.type == "traditional":
-            checks.append(
-                ("seniority", lambda p, q: population.seniority[p] <= population.seniority[q])
-            )
+            checks.append(("seniority", lambda p, q: population.seniority[p] <= population.seniority[q]))
         for rule, failing_of in checks:
             if alive.size == 0:
                 break

@@ -81,9 +81,7 @@ def factor_values(
         high = np.maximum(cover_ab, cover_ba)
         low = np.minimum(cover_ab, cover_ba)
         values["reciprocity_balance"] = np.where(high > 0, low / np.where(high > 0, high, 1.0), 0.0)
-    values["cross_department"] = (population.department[a] != population.department[b]).astype(
-        np.float64
-    )
+    values["cross_department"] = (population.department[a] != population.department[b]).astype(np.float64)
     consented = (
         population.generation_consent[a]
         & population.generation_consent[b]

@@ -41,9 +41,7 @@ def solve(
         solver = bipartite.solver
         pairs = [[parsed.mentor_ids[parsed.u[e]], parsed.mentee_ids[parsed.v[e]]] for e in chosen]
     else:
-        solution = solve_pairs(
-            len(parsed.ids), parsed.u, parsed.v, parsed.w, exact_max_edges=exact_max_edges
-        )
+        solution = solve_pairs(len(parsed.ids), parsed.u, parsed.v, parsed.w, exact_max_edges=exact_max_edges)
         chosen = solution.edges.tolist()
         solver = solution.solver
         pairs = [[parsed.ids[parsed.u[e]], parsed.ids[parsed.v[e]]] for e in chosen]

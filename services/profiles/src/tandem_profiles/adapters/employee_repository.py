@@ -13,8 +13,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_common.db.bulk import copy_rows
-
-from tandem_profiles.adapters.tables import employees, employments, hr_events
+from tandem_profiles.adapters.tables import employees, hr_events
 from tandem_profiles.domain.employee import EmployeeRecord, HrEvent
 from tandem_profiles.domain.mentoring import (
     EMPTY_MENTORING_PROFILE,
@@ -112,9 +111,26 @@ def _row_from_stored(stored: StoredEmployee, erased_at: datetime | None = None) 
 
 _EVENT_COLUMNS = ("employee_id", "ce_source", "ce_id", "kind", "effective_date", "ce_time", "data")
 _EMPLOYEE_COLUMNS = (
-    "employee_id", "status", "profile_version", "employment", "hire_date", "exit_date",
-    "exit_reason", "email", "display_name", "job_title", "department", "manager_id", "country",
-    "city", "timezone", "seniority_level", "languages", "birth_year", "mentoring", "erased_at",
+    "employee_id",
+    "status",
+    "profile_version",
+    "employment",
+    "hire_date",
+    "exit_date",
+    "exit_reason",
+    "email",
+    "display_name",
+    "job_title",
+    "department",
+    "manager_id",
+    "country",
+    "city",
+    "timezone",
+    "seniority_level",
+    "languages",
+    "birth_year",
+    "mentoring",
+    "erased_at",
 )
 # ON COMMIT DELETE ROWS: the staging table lives with the pooled connection and is
 # empty at the start of every transaction.
@@ -153,7 +169,9 @@ class EmployeeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def load(self, employee_ids: Iterable[str], *, for_update: bool = False) -> dict[str, StoredEmployee]:
+    async def load(
+        self, employee_ids: Iterable[str], *, for_update: bool = False
+    ) -> dict[str, StoredEmployee]:
         ids = sorted(set(employee_ids))
         if not ids:
             return {}
@@ -192,7 +210,10 @@ class EmployeeRepository:
             self._session,
             hr_events.name,
             _EVENT_COLUMNS,
-            [tuple(orjson.dumps(row[c]).decode() if c == "data" else row[c] for c in _EVENT_COLUMNS) for row in rows],
+            [
+                tuple(orjson.dumps(row[c]).decode() if c == "data" else row[c] for c in _EVENT_COLUMNS)
+                for row in rows
+            ],
         )
 
     async def save(self, stored: Sequence[StoredEmployee]) -> None:
@@ -284,8 +305,6 @@ class EmployeeRepository:
         if status is not None:
             query = query.where(employees.c.status == status)
         if skill is not None:
-            query = query.where(
-                employees.c.mentoring.contains({"skills_offered": [{"skill": skill}]})
-            )
+            query = query.where(employees.c.mentoring.contains({"skills_offered": [{"skill": skill}]}))
         query = query.order_by(employees.c.employee_id).limit(limit)
         return [stored_from_row(row) for row in await self._session.execute(query)]

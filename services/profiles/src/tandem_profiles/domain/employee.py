@@ -102,10 +102,10 @@ def replay(employee_id: str, events: Iterable[HrEvent]) -> EmployeeRecord | None
                     record = _with_fields(record, change.data.get("changes", {}))
                 held.clear()
             elif record.status == "departed":
+                # A hire dated on or before the exit belongs to the ended employment:
+                # it must not bring the employee back; a later one is a rehire.
                 if record.exit_date is not None and event.effective_date > record.exit_date:
                     record = _hire(employee_id, event, record.employment + 1)
-                # A hire dated on or before the exit belongs to the ended employment:
-                # it must not bring the employee back.
             else:
                 # A second hire of a current employment corrects its data.
                 record = _with_fields(record, event.data)
@@ -116,14 +116,13 @@ def replay(employee_id: str, events: Iterable[HrEvent]) -> EmployeeRecord | None
                 held.append(event)
             elif record.status == "active":
                 record = _with_fields(record, event.data.get("changes", {}))
-        elif event.kind == "exited":
-            if record is not None and record.status == "active":
-                record = replace(
-                    record,
-                    status="departed",
-                    exit_date=event.effective_date,
-                    exit_reason=event.data.get("reason"),
-                )
+        elif event.kind == "exited" and record is not None and record.status == "active":
+            record = replace(
+                record,
+                status="departed",
+                exit_date=event.effective_date,
+                exit_reason=event.data.get("reason"),
+            )
     return record
 
 

@@ -9,7 +9,15 @@ from tandem_profiles.domain.employee import EmployeeRecord
 
 # Keys an HR event keeps in the log after erasure: enough to replay dates and status.
 KEPT_EVENT_KEYS = frozenset(
-    {"employee_id", "hire_date", "effective_date", "exit_date", "reason", "department", "seniority_level"}
+    {
+        "employee_id",
+        "hire_date",
+        "effective_date",
+        "exit_date",
+        "reason",
+        "department",
+        "seniority_level",
+    }
 )
 
 

@@ -156,14 +156,10 @@ def normalise_update(
     given = update.model_fields_set
     skills_offered = current.skills_offered
     if "skills_offered" in given:
-        skills_offered = _resolve_skills(
-            "skills_offered", _entries(update.skills_offered), taxonomy, errors
-        )
+        skills_offered = _resolve_skills("skills_offered", _entries(update.skills_offered), taxonomy, errors)
     skills_wanted = current.skills_wanted
     if "skills_wanted" in given:
-        skills_wanted = _resolve_skills(
-            "skills_wanted", _entries(update.skills_wanted), taxonomy, errors
-        )
+        skills_wanted = _resolve_skills("skills_wanted", _entries(update.skills_wanted), taxonomy, errors)
     roles = current.roles
     if "roles" in given:
         roles = _canonical_roles(update.roles, errors)
@@ -180,9 +176,7 @@ def normalise_update(
         skills_wanted=skills_wanted,
         roles=roles,
         capacity=update.capacity if "capacity" in given else current.capacity,
-        hours_per_month=(
-            update.hours_per_month if "hours_per_month" in given else current.hours_per_month
-        ),
+        hours_per_month=(update.hours_per_month if "hours_per_month" in given else current.hours_per_month),
         goals=update.goals if "goals" in given else current.goals,
         consents=consents,
     )

@@ -131,9 +131,7 @@ class SkillTaxonomy:
     def _index_term(self, skill: Skill, term: str) -> None:
         key = normalise_term(term)
         if not key:
-            raise TaxonomyError(
-                f"skill {skill.id!r} has a term without letters or digits: {term!r}"
-            )
+            raise TaxonomyError(f"skill {skill.id!r} has a term without letters or digits: {term!r}")
         owner = self._by_term.setdefault(key, skill.id)
         if owner != skill.id:
             raise TaxonomyError(

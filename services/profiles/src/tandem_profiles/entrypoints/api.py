@@ -41,7 +41,12 @@ def _profile_json(stored: StoredEmployee) -> dict[str, Any]:
 
 
 def _skill_json(skill: Skill) -> dict[str, Any]:
-    return {"id": skill.id, "name": skill.name, "category": skill.category, "synonyms": list(skill.synonyms)}
+    return {
+        "id": skill.id,
+        "name": skill.name,
+        "category": skill.category,
+        "synonyms": list(skill.synonyms),
+    }
 
 
 def _cursor(employee_id: str) -> str:
@@ -57,7 +62,9 @@ def _after(cursor: str | None) -> str | None:
             raise ValueError("empty cursor")
         return after
     except (ValueError, UnicodeDecodeError):
-        raise HTTPException(422, detail=[{"loc": ["query", "cursor"], "msg": "not a cursor from this API"}]) from None
+        raise HTTPException(
+            422, detail=[{"loc": ["query", "cursor"], "msg": "not a cursor from this API"}]
+        ) from None
 
 
 def _invalid(error: MentoringProfileInvalid) -> JSONResponse:
@@ -65,7 +72,11 @@ def _invalid(error: MentoringProfileInvalid) -> JSONResponse:
         status_code=422,
         content={
             "detail": [
-                {"loc": ["body", *error_item.loc], "field": error_item.path, "msg": error_item.message}
+                {
+                    "loc": ["body", *error_item.loc],
+                    "field": error_item.path,
+                    "msg": error_item.message,
+                }
                 for error_item in error.errors
             ]
         },
@@ -112,13 +123,19 @@ def profiles_router(
             try:
                 skill = taxonomy.resolve(has_skill)
             except UnknownSkillError as error:
-                raise HTTPException(422, detail=[{"loc": ["query", "has_skill"], "msg": str(error)}]) from None
+                raise HTTPException(
+                    422, detail=[{"loc": ["query", "has_skill"], "msg": str(error)}]
+                ) from None
         size = min(limit, page_limit)
         uow: UnitOfWork = unit_of_work()
         async with uow:
             page = await EmployeeRepository(uow.session).page(
-                after=_after(cursor), limit=size + 1, department=department,
-                country=country, status=status, skill=skill,
+                after=_after(cursor),
+                limit=size + 1,
+                department=department,
+                country=country,
+                status=status,
+                skill=skill,
             )
         items = page[:size]
         next_cursor = _cursor(items[-1].record.employee_id) if len(page) > size else None
@@ -135,11 +152,15 @@ def profiles_router(
         except EmployeeNotFoundError:
             raise HTTPException(404, detail=f"no employee {employee_id}") from None
         except EmployeeDepartedError:
-            raise HTTPException(409, detail=f"employee {employee_id} has departed; their profile is read-only") from None
+            raise HTTPException(
+                409, detail=f"employee {employee_id} has departed; their profile is read-only"
+            ) from None
         return _profile_json(stored)
 
     @router.post("/mentoring/bulk")
-    async def bulk_mentoring(items: Annotated[list[MentoringBulkItem], Body(max_length=1000)]) -> dict[str, Any]:
+    async def bulk_mentoring(
+        items: Annotated[list[MentoringBulkItem], Body(max_length=1000)],
+    ) -> dict[str, Any]:
         """Loads many mentoring profiles (the demo and ``tandem hr load-mentoring``)."""
         results = []
         for item in items:
@@ -147,8 +168,13 @@ def profiles_router(
                 await mentoring.update(item.employee_id, item.mentoring)
                 results.append({"employee_id": item.employee_id, "status": "ok"})
             except MentoringProfileInvalid as error:
-                results.append({"employee_id": item.employee_id, "status": "invalid",
-                                "errors": [str(e) for e in error.errors]})
+                results.append(
+                    {
+                        "employee_id": item.employee_id,
+                        "status": "invalid",
+                        "errors": [str(e) for e in error.errors],
+                    }
+                )
             except EmployeeNotFoundError:
                 results.append({"employee_id": item.employee_id, "status": "not_found"})
             except EmployeeDepartedError:
@@ -157,7 +183,8 @@ def profiles_router(
 
     @router.get("/skills")
     async def search_skills(
-        q: Annotated[str, Query(min_length=1, max_length=100)], limit: Annotated[int, Query(ge=1, le=50)] = 10
+        q: Annotated[str, Query(min_length=1, max_length=100)],
+        limit: Annotated[int, Query(ge=1, le=50)] = 10,
     ) -> dict[str, Any]:
         return {"items": [_skill_json(skill) for skill in taxonomy.search(q, limit)]}
 

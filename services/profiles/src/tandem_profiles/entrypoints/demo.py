@@ -19,7 +19,9 @@ async def load_demo_organisation(env: Mapping[str, str]) -> None:
     with tempfile.TemporaryDirectory(prefix="tandem-demo-") as folder:
         events = Path(folder) / "demo.jsonl"
         profiles = Path(folder) / "demo.mentoring.jsonl"
-        feed = generate_feed(FeedRequest(employees=DEMO_EMPLOYEES, seed=DEMO_SEED, churn=0.05), load_taxonomy())
+        feed = generate_feed(
+            FeedRequest(employees=DEMO_EMPLOYEES, seed=DEMO_SEED, churn=0.05), load_taxonomy()
+        )
         with events.open("wb") as target:
             for chunk in feed.event_chunks():
                 target.write(chunk.data)

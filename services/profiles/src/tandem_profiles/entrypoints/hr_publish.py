@@ -48,7 +48,13 @@ def read_records(path: Path) -> Iterator[tuple[int, str, bytes, bytes, list[tupl
 
 
 async def publish_file(
-    path: Path, *, bootstrap: str, idempotence: bool, rate: float | None, topic: str | None, quiet: bool = False
+    path: Path,
+    *,
+    bootstrap: str,
+    idempotence: bool,
+    rate: float | None,
+    topic: str | None,
+    quiet: bool = False,
 ) -> tuple[int, float]:
     """Publish every line; returns (records, seconds)."""
     total = count_lines(path)
@@ -65,13 +71,17 @@ async def publish_file(
     started = time.perf_counter()
     pending: list[asyncio.Future[Any]] = []
     try:
-        with tqdm(total=total, unit=" events", unit_scale=True, file=sys.stderr, disable=quiet or None) as progress:
+        with tqdm(
+            total=total, unit=" events", unit_scale=True, file=sys.stderr, disable=quiet or None
+        ) as progress:
             for _, line_topic, key, value, headers in read_records(path):
                 if rate:
                     ahead = sent / rate - (time.perf_counter() - started)
                     if ahead > 0:
                         await asyncio.sleep(ahead)
-                pending.append(await producer.send(topic or line_topic, value=value, key=key, headers=headers))
+                pending.append(
+                    await producer.send(topic or line_topic, value=value, key=key, headers=headers)
+                )
                 sent += 1
                 if len(pending) >= _IN_FLIGHT:
                     await asyncio.gather(*pending)
@@ -91,9 +101,19 @@ def add_publish(commands: Any) -> None:
         description="Send each line of FILE as one Kafka record with its key and CloudEvents headers.",
     )
     parser.add_argument("file", type=Path, metavar="FILE.jsonl")
-    parser.add_argument("--rate", type=float, default=None, metavar="R", help="events per second (default: as fast as possible)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        metavar="R",
+        help="events per second (default: as fast as possible)",
+    )
     parser.add_argument("--topic", default=None, help="send to this topic instead of each line's")
-    parser.add_argument("--bootstrap", default=None, help="Kafka bootstrap servers (default: TANDEM_KAFKA_BOOTSTRAP)")
+    parser.add_argument(
+        "--bootstrap",
+        default=None,
+        help="Kafka bootstrap servers (default: TANDEM_KAFKA_BOOTSTRAP)",
+    )
     parser.set_defaults(handler=publish)
 
 
@@ -113,5 +133,8 @@ def publish(args: Any) -> int:
             topic=args.topic,
         )
     )
-    print(f"tandem hr publish: {sent:,} events in {seconds:.1f} s ({sent / max(seconds, 1e-9):,.0f} events/s)", file=sys.stderr)
+    print(
+        f"tandem hr publish: {sent:,} events in {seconds:.1f} s ({sent / max(seconds, 1e-9):,.0f} events/s)",
+        file=sys.stderr,
+    )
     return 0

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from tandem_common.events.hr import HR_EVENTS, HR_TOPIC
 from tandem_common.asyncapi import ChannelDeclaration
+from tandem_common.events.hr import HR_EVENTS, HR_TOPIC
 from tandem_common.events.profiles import PROFILE_EVENTS, PROFILES_TOPIC
 from tandem_common.events.registry import EventRegistry
 from tandem_common.http.health import health_router
@@ -29,11 +29,11 @@ MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations" / "versions"
 def create_runtime(
     settings: ProfilesSettings, *, hr_topic: str = HR_TOPIC, consumer_name: str = "profiles"
 ) -> ServiceRuntime:
-    runtime = ServiceRuntime(
-        settings, metadata=[metadata], migrations=MIGRATIONS, topics=[PROFILES_TOPIC]
-    )
+    runtime = ServiceRuntime(settings, metadata=[metadata], migrations=MIGRATIONS, topics=[PROFILES_TOPIC])
     runtime.consume(hr_topic, HrIngest(runtime.source), EventRegistry(HR_EVENTS), name=consumer_name)
-    erasure = Erasure(runtime.unit_of_work, source=runtime.source, retention_days=settings.erasure_retention_days)
+    erasure = Erasure(
+        runtime.unit_of_work, source=runtime.source, retention_days=settings.erasure_retention_days
+    )
 
     async def erase_periodically(_: ServiceRuntime) -> None:
         await erasure.run_periodically(settings.erasure_interval_seconds)

@@ -68,9 +68,18 @@ def add_load_mentoring(commands: Any) -> None:
         help="load mentoring profiles (from hr generate) through the profiles API",
     )
     parser.add_argument("file", type=Path, metavar="FILE.mentoring.jsonl")
-    parser.add_argument("--url", default=None, help="profiles service URL (default: http://127.0.0.1:$TANDEM_PROFILES_PORT)")
-    parser.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
-                        help="how long to retry employees not known yet (default 60)")
+    parser.add_argument(
+        "--url",
+        default=None,
+        help="profiles service URL (default: http://127.0.0.1:$TANDEM_PROFILES_PORT)",
+    )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long to retry employees not known yet (default 60)",
+    )
     parser.set_defaults(handler=load_mentoring)
 
 

@@ -77,9 +77,7 @@ def churn_count(size: int, rate: float) -> int:
     return min(round(rate * size), size - 1)
 
 
-def build_churn(
-    organisation: Organisation, rate: float, rng: np.random.Generator
-) -> list[ChurnEvent]:
+def build_churn(organisation: Organisation, rate: float, rng: np.random.Generator) -> list[ChurnEvent]:
     count = churn_count(organisation.size, rate)
     if count <= 0:
         return []
@@ -158,9 +156,7 @@ class _Resolver:
         self._is_manager: list[bool] = organisation.is_manager.tolist()
         self._age: list[int] = organisation.age.tolist()
         self._managers_by_department = _managers_by_department(organisation)
-        self._departments = sorted(
-            d for d in self._managers_by_department if d != EXECUTIVE_DEPARTMENT
-        )
+        self._departments = sorted(d for d in self._managers_by_department if d != EXECUTIVE_DEPARTMENT)
 
     def can_change(self, row: int) -> bool:
         """Whether some change is possible for ``row`` in the current state.
@@ -271,9 +267,7 @@ class _Resolver:
         return rows[index]
 
     def _title(self, row: int) -> str:
-        return job_title(
-            self._department[row], self._role[row], self._seniority[row], self._is_manager[row]
-        )
+        return job_title(self._department[row], self._role[row], self._seniority[row], self._is_manager[row])
 
     def _exit_reason(self, row: int, choice: float) -> str:
         if self._age[row] >= RETIREMENT_AGE and choice < 0.6:

@@ -45,8 +45,7 @@ class DateLabels:
     def __init__(self, reference_date: date, first_day: int, last_day: int) -> None:
         self._first = first_day
         self._labels = [
-            (reference_date + timedelta(days=day)).isoformat()
-            for day in range(first_day, last_day + 1)
+            (reference_date + timedelta(days=day)).isoformat() for day in range(first_day, last_day + 1)
         ]
 
     def __getitem__(self, day: int) -> str:
@@ -54,9 +53,7 @@ class DateLabels:
 
 
 class LineEncoder:
-    def __init__(
-        self, organisation: Organisation, ids: list[str], dates: DateLabels, seed: int
-    ) -> None:
+    def __init__(self, organisation: Organisation, ids: list[str], dates: DateLabels, seed: int) -> None:
         self._organisation = organisation
         self._ids = ids
         self._dates = dates
@@ -148,9 +145,7 @@ class LineEncoder:
                     {
                         "topic": TOPIC,
                         "key": employee_id,
-                        "headers": self._headers(
-                            f"hire-{employee_id}", HIRED, hire_date, employee_id
-                        ),
+                        "headers": self._headers(f"hire-{employee_id}", HIRED, hire_date, employee_id),
                         "value": value,
                     }
                 )

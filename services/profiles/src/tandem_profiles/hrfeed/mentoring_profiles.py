@@ -135,8 +135,7 @@ class MentoringProfiles:
             objects.append(
                 {
                     "skills_offered": [
-                        {"skill": ids[skill], "level": offered_level[slot]}
-                        for slot, skill in offered
+                        {"skill": ids[skill], "level": offered_level[slot]} for slot, skill in offered
                     ],
                     "skills_wanted": [
                         {"skill": ids[skill], "level": wanted_level[slot]} for slot, skill in wanted
@@ -239,9 +238,7 @@ def _draw_categories(mix: FloatArray, slots: int, rng: np.random.Generator) -> I
     return drawn
 
 
-def _draw_skills(
-    category: IntArray, catalogue: SkillCatalogue, rng: np.random.Generator
-) -> IntArray:
+def _draw_skills(category: IntArray, catalogue: SkillCatalogue, rng: np.random.Generator) -> IntArray:
     within = np.floor(rng.random(category.shape) * catalogue.category_size[category])
     return (catalogue.category_start[category] + within.astype(np.int64)).astype(np.int64)
 

@@ -82,8 +82,7 @@ def build_organisation(
     seniority = _seniority(parent, depth, is_manager, rng)
     department = _departments(parent, levels, rng)
     role = (
-        rng.integers(0, 1 << 16, size=size)
-        % np.array([len(d.roles) for d in DEPARTMENTS] + [1])[department]
+        rng.integers(0, 1 << 16, size=size) % np.array([len(d.roles) for d in DEPARTMENTS] + [1])[department]
     )
     country = _countries(parent, levels, rng)
     hire_day = _hire_days(seniority, rng)
@@ -200,9 +199,7 @@ def _seniority(
     return seniority
 
 
-def _departments(
-    parent: IntArray, levels: list[tuple[int, int]], rng: np.random.Generator
-) -> IntArray:
+def _departments(parent: IntArray, levels: list[tuple[int, int]], rng: np.random.Generator) -> IntArray:
     department = np.full(parent.shape[0], EXECUTIVE_DEPARTMENT, dtype=np.int64)
     if len(levels) < 2:
         return department
@@ -218,9 +215,7 @@ def _departments(
     return department
 
 
-def _countries(
-    parent: IntArray, levels: list[tuple[int, int]], rng: np.random.Generator
-) -> IntArray:
+def _countries(parent: IntArray, levels: list[tuple[int, int]], rng: np.random.Generator) -> IntArray:
     weights = np.array([c.weight for c in COUNTRIES])
     drawn: IntArray = np.asarray(
         rng.choice(len(COUNTRIES), size=parent.shape[0], p=weights / weights.sum()), np.int64

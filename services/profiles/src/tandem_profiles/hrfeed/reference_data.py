@@ -294,13 +294,9 @@ DEPARTMENTS: tuple[Department, ...] = (
         ("Marketing Specialist", "Content Strategist", "Brand Specialist"),
         DIGITAL,
     ),
-    Department(
-        "Customer Success", 0.1, ("Customer Success Manager", "Support Specialist"), INTERPERSONAL
-    ),
+    Department("Customer Success", 0.1, ("Customer Success Manager", "Support Specialist"), INTERPERSONAL),
     Department("Finance", 0.07, ("Financial Analyst", "Accountant", "Treasury Analyst"), BUSINESS),
-    Department(
-        "People", 0.05, ("HR Business Partner", "Recruiter", "Learning Specialist"), INTERPERSONAL
-    ),
+    Department("People", 0.05, ("HR Business Partner", "Recruiter", "Learning Specialist"), INTERPERSONAL),
     Department(
         "Operations",
         0.1,

@@ -21,6 +21,4 @@ def job_title(department: int, role: int, seniority: int, is_manager: bool) -> s
         return CHIEF_EXECUTIVE_TITLE
     roles = DEPARTMENTS[department].roles
     patterns = MANAGER_TITLE_PATTERNS if is_manager else IC_TITLE_PATTERNS
-    return patterns[seniority].format(
-        role=roles[role % len(roles)], department=DEPARTMENTS[department].name
-    )
+    return patterns[seniority].format(role=roles[role % len(roles)], department=DEPARTMENTS[department].name)

@@ -30,9 +30,7 @@ def upgrade() -> None:
         sa.Column("payload", sa.LargeBinary, nullable=True),
         sa.Column("traceparent", sa.Text, nullable=True),
         sa.Column("tracestate", sa.Text, nullable=True),
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
     )
     op.create_index("outbox_unsent", "outbox", ["id"], postgresql_where=sa.text("sent_at IS NULL"))
@@ -43,9 +41,7 @@ def upgrade() -> None:
         sa.Column("ce_source", sa.Text, nullable=False),
         sa.Column("ce_id", sa.Text, nullable=False),
         sa.Column("key", sa.Text, nullable=True),
-        sa.Column(
-            "processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        ),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.PrimaryKeyConstraint("consumer", "ce_source", "ce_id", name="inbox_pkey"),
     )
     op.create_index("inbox_key", "inbox", ["key"])
