@@ -160,7 +160,7 @@ async def relay_throughput(
         await producer.start()
         relay = OutboxRelay(
             engine,
-            producer.send,
+            producer.send_many,
             service="bench",
             settings=RelaySettings(batch_size=batch_size),
         )

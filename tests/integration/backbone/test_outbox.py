@@ -58,15 +58,15 @@ class _slowed:
     def __init__(self, producer: RecordProducer) -> None:
         self._producer = producer
 
-    async def send(self, *args):  # type: ignore[no-untyped-def]
-        await asyncio.sleep(0.0005)
-        return await self._producer.send(*args)
+    async def send_many(self, records):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.0005 * len(records))
+        await self._producer.send_many(records)
 
 
 def _relay(engine, producer: RecordProducer | _slowed) -> OutboxRelay:
     return OutboxRelay(
         engine,
-        producer.send,
+        producer.send_many,
         service="outbox-test",
         settings=RelaySettings(batch_size=200, poll_seconds=0.1, backoff=Backoff(0.05, 0.5)),
     )

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tandem_common.db.errors import is_transient
 from tandem_common.db.tables import OUTBOX_CHANNEL
 from tandem_common.envelope import JSON_CONTENT_TYPE, SPEC_VERSION, format_time
+from tandem_common.messaging.producer import OutgoingRecord
 from tandem_common.retry import Backoff
 from tandem_common.telemetry.instruments import backbone_instruments
 from tandem_common.telemetry.propagation import parent_from_traceparent, traceparent_of
@@ -30,8 +31,8 @@ from tandem_common.telemetry.setup import tracer
 
 log = logging.getLogger(__name__)
 
-# Sends one record and returns a future that resolves once the broker has it.
-SendRecord = Callable[[str, bytes, bytes, list[tuple[str, bytes]]], Awaitable["asyncio.Future[Any]"]]
+# Sends records in order per partition; returns once the broker has every one of them.
+SendRecords = Callable[[Sequence[OutgoingRecord]], Awaitable[None]]
 _SPEC_VERSION = SPEC_VERSION.encode()
 _JSON = JSON_CONTENT_TYPE.encode()
 
@@ -76,13 +77,13 @@ class OutboxRelay:
     def __init__(
         self,
         engine: AsyncEngine,
-        send: SendRecord,
+        send_many: SendRecords,
         *,
         service: str,
         settings: RelaySettings = RelaySettings(),
     ) -> None:
         self._engine = engine
-        self._send = send
+        self._send_many = send_many
         self._service = service
         self._settings = settings
         self._wake = asyncio.Event()
@@ -164,7 +165,7 @@ class OutboxRelay:
         return [row for row in rows if row["key"] not in blocked]
 
     async def _publish(self, rows: Sequence[Any]) -> None:
-        pending: list[asyncio.Future[Any]] = []
+        records: list[OutgoingRecord] = []
         spans = []
         span_tracer = tracer()
         try:
@@ -194,20 +195,10 @@ class OutboxRelay:
                     headers.append(("ce_subject", row["ce_subject"].encode()))
                 headers.extend((name, value.encode()) for name, value in traceparent_of(span).items())
                 payload = row["payload"]
-                pending.append(
-                    await self._send(
-                        topic,
-                        row["key"].encode(),
-                        bytes(payload) if payload is not None else None,
-                        headers,
-                    )
+                records.append(
+                    (topic, row["key"].encode(), bytes(payload) if payload is not None else None, headers)
                 )
-            # Every send of the pass settles before the pass is judged, so no batch of a
-            # failed pass is still being retried by the producer when the next pass starts.
-            results = await asyncio.gather(*pending, return_exceptions=True)
-            failures = [result for result in results if isinstance(result, BaseException)]
-            if failures:
-                raise failures[0]
+            await self._send_many(records)
         except BaseException as error:
             for span in spans:
                 span.set_status(Status(StatusCode.ERROR, repr(error)))

@@ -115,7 +115,7 @@ class ServiceRuntime:
         await self._until_available("kafka producer", self.producer.start)
         self.relay = OutboxRelay(
             self.engine,
-            self.producer.send,
+            self.producer.send_many,
             service=self.name,
             settings=RelaySettings(
                 batch_size=settings.outbox_batch_size, poll_seconds=settings.outbox_poll_seconds
