@@ -32,6 +32,8 @@ async def _read_until(stream: asyncio.StreamReader, needle: str, lines: list[str
 
 async def test_tandem_up_starts_everything_loads_the_demo_and_stops_cleanly() -> None:
     kafka_port, profiles_port = free_port(), free_port()
+    # Inside the checkout: embedded PostgreSQL opens every parent of its data directory.
+    (REPO / ".tandem").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=REPO / ".tandem", prefix="e2e-") as home:
         env = {
             key: value
