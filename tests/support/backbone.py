@@ -108,20 +108,23 @@ def make_handler(
     return handle
 
 
+# Quick retries and group joins: the embedded broker joins a group in about half the
+# session timeout, and tests should see a stall within a second or two.
+FAST_TEST_SETTINGS: dict[str, Any] = {
+    "retry_initial_seconds": 0.05,
+    "retry_max_seconds": 0.5,
+    "retry_attempts_before_not_ready": 3,
+    "outbox_poll_seconds": 0.2,
+    "consumer_batch_timeout_ms": 50,
+    "consumer_session_timeout_ms": 6000,
+    "consumer_heartbeat_interval_ms": 500,
+}
+
+
 def settings_for(database_url: str, bootstrap: str, **overrides: Any) -> BackboneTestSettings:
-    values: dict[str, Any] = {
-        "database_url": database_url,
-        "kafka_bootstrap": bootstrap,
-        "retry_initial_seconds": 0.05,
-        "retry_max_seconds": 0.5,
-        "retry_attempts_before_not_ready": 3,
-        "outbox_poll_seconds": 0.2,
-        "consumer_batch_timeout_ms": 50,
-        "consumer_session_timeout_ms": 6000,
-        "consumer_heartbeat_interval_ms": 500,
-    }
-    values.update(overrides)
-    return BackboneTestSettings(**values)
+    return BackboneTestSettings(
+        **{**FAST_TEST_SETTINGS, "database_url": database_url, "kafka_bootstrap": bootstrap, **overrides}
+    )
 
 
 async def create_effects_table(database_url: str) -> None:

@@ -15,7 +15,7 @@ from tandem_common.runtime.service import ServiceRuntime
 from tandem_common.testing.backends import Infrastructure
 from tandem_profiles.entrypoints.main import create_runtime
 from tandem_profiles.settings import ProfilesSettings
-from tests.support.backbone import new_id, wait_until
+from tests.support.backbone import FAST_TEST_SETTINGS, new_id, wait_until
 from tests.support.kafka import create_topics, unique_topic
 
 BASE_TIME = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -78,20 +78,9 @@ def exited(employee_id: str, exit_date: str, reason: str = "voluntary"):
 
 
 def settings_for(database_url: str, bootstrap: str, **overrides: Any) -> ProfilesSettings:
-    values: dict[str, Any] = {
-        "database_url": database_url,
-        "kafka_bootstrap": bootstrap,
-        "retry_initial_seconds": 0.05,
-        "retry_max_seconds": 0.5,
-        "retry_attempts_before_not_ready": 3,
-        "outbox_poll_seconds": 0.2,
-        "consumer_batch_timeout_ms": 50,
-        "consumer_session_timeout_ms": 6000,
-        "consumer_heartbeat_interval_ms": 500,
-        "erasure_interval_seconds": 3600,
-    }
-    values.update(overrides)
-    return ProfilesSettings(**values)
+    return ProfilesSettings(
+        **{**FAST_TEST_SETTINGS, "database_url": database_url, "kafka_bootstrap": bootstrap, **overrides}
+    )
 
 
 class ProfilesUnderTest:

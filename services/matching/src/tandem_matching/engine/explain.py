@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -10,6 +11,9 @@ import numpy.typing as npt
 from tandem_matching.engine.people import Population
 from tandem_matching.engine.program import Program
 from tandem_matching.engine.rules import RULES, rule_sentence
+
+if TYPE_CHECKING:
+    from tandem_matching.engine.candidates import Candidates
 
 IntArray = npt.NDArray[np.int64]
 
@@ -145,3 +149,20 @@ def unmatched_reason(
         )
     noun = "partner" if eligible == 1 else "partners"
     return f"every eligible partner ({eligible} {noun}) was better used elsewhere"
+
+
+def unmatched_reasons(
+    population: Population, program: Program, candidates: Candidates, people: Iterable[int]
+) -> dict[int, str]:
+    """The reason for each of ``people``, who ended up in no match."""
+    return {
+        person: unmatched_reason(
+            population,
+            program,
+            person,
+            skill_compatible=int(candidates.skill_compatible[person]),
+            broken=candidates.broken[person],
+            eligible=int(candidates.eligible[person]),
+        )
+        for person in people
+    }

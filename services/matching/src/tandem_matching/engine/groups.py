@@ -27,7 +27,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from tandem_matching.engine.candidates import generate
-from tandem_matching.engine.explain import role_problem, teaching_phrase, unmatched_reason
+from tandem_matching.engine.explain import role_problem, teaching_phrase, unmatched_reasons
 from tandem_matching.engine.people import Population
 from tandem_matching.engine.program import Program
 from tandem_matching.engine.rules import RuleChecker
@@ -196,15 +196,7 @@ def _mentor_circles(
         outcome.matches.append(_circle_match(population, program, circle, population.skill_names[skill]))
         mean = float(np.mean(scores))
         outcome.person_score[circle] = mean
-    for person in np.flatnonzero(~used).tolist():
-        outcome.reasons[person] = unmatched_reason(
-            population,
-            program,
-            person,
-            skill_compatible=int(candidates.skill_compatible[person]),
-            broken=candidates.broken[person],
-            eligible=int(candidates.eligible[person]),
-        )
+    outcome.reasons.update(unmatched_reasons(population, program, candidates, np.flatnonzero(~used).tolist()))
     return outcome
 
 

@@ -13,7 +13,7 @@ import numpy.typing as npt
 from tandem_matching.engine.bipartite import solve_bipartite
 from tandem_matching.engine.candidates import Candidates, generate
 from tandem_matching.engine.errors import InvalidInput
-from tandem_matching.engine.explain import pair_explanation, unmatched_reason
+from tandem_matching.engine.explain import pair_explanation, unmatched_reasons
 from tandem_matching.engine.fairness import blocking_pairs, group_stats
 from tandem_matching.engine.pairs import EXACT_MAX_EDGES, solve_pairs
 from tandem_matching.engine.people import Population, build_population
@@ -242,26 +242,10 @@ def _plan_one_to_one(
             previous = 0.0 if np.isnan(person_score[person]) else person_score[person] * partner_count[person]
             partner_count[person] += 1
             person_score[person] = (previous + float(score[edge])) / partner_count[person]
-    reasons = _reasons(population, program, candidates, partner_count)
+    reasons = unmatched_reasons(population, program, candidates, np.flatnonzero(partner_count == 0).tolist())
     blocking = _blocking(population, program, candidates, score, chosen=chosen, kept=kept)
     progress(f"explained in {time.perf_counter() - phase:.2f}s")
     return matches, reasons, person_score, blocking
-
-
-def _reasons(
-    population: Population, program: Program, candidates: Candidates, load: IntArray
-) -> dict[int, str]:
-    reasons: dict[int, str] = {}
-    for person in np.flatnonzero(load == 0).tolist():
-        reasons[person] = unmatched_reason(
-            population,
-            program,
-            person,
-            skill_compatible=int(candidates.skill_compatible[person]),
-            broken=candidates.broken[person],
-            eligible=int(candidates.eligible[person]),
-        )
-    return reasons
 
 
 def _blocking(
