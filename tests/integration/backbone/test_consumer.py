@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 import orjson
+from prometheus_client import generate_latest
 from sqlalchemy.engine import make_url
 
 from tandem_common.envelope import CloudEvent, encode_binary, encode_structured
@@ -128,6 +129,18 @@ async def test_two_consumers_applying_the_same_events_at_once_apply_each_once(
     assert await scalar(database_url, "SELECT count(*) FROM outbox") == 50
 
 
+def _metric(name: str, subscriber: str, *more: str) -> float:
+    """The value of one series on /metrics for this subscriber."""
+    for line in generate_latest().decode().splitlines():
+        if (
+            line.startswith(name + "{")
+            and f'subscriber="{subscriber}"' in line
+            and all(m in line for m in more)
+        ):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"no {name} series for {subscriber}")
+
+
 def _event(**overrides: object) -> CloudEvent:
     fields: dict[str, object] = {
         "id": "x",
@@ -196,6 +209,9 @@ async def test_each_kind_of_bad_input_goes_to_the_dlq_and_the_next_good_message_
     finally:
         await runtime.stop()
     assert await count_effects(database_url) == {"good-1": 1}
+    assert _metric("tandem_dlq_messages_total", consumer.name) == len(bad)
+    assert _metric("tandem_messages_consumed_total", consumer.name, 'outcome="dead_lettered"') == len(bad)
+    assert _metric("tandem_messages_consumed_total", consumer.name, 'outcome="processed"') == 1
     assert len(letters) == len(bad)
     letters.sort(key=lambda r: int(headers_of(r)["x-original-offset"]))
     for offset, (letter, (label, stage, value, headers)) in enumerate(zip(letters, bad, strict=True)):

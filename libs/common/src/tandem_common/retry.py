@@ -1,4 +1,4 @@
-"""Exponential backoff with full jitter."""
+"""Exponential backoff with jitter: each pause is drawn between half and all of the capped delay."""
 
 from __future__ import annotations
 
@@ -13,6 +13,6 @@ class Backoff:
     multiplier: float = 2.0
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
-        """The pause before retry number ``attempt`` (1-based): full jitter up to the cap."""
+        """The pause before retry number ``attempt`` (1-based), jittered so replicas spread out."""
         ceiling = min(self.max_seconds, self.initial_seconds * self.multiplier ** (attempt - 1))
         return (rng or random).uniform(ceiling / 2, ceiling)
