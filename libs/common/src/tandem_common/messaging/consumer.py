@@ -168,7 +168,9 @@ class ReliableConsumer:
             raise
         except Exception as error:
             if len(events) == 1:
-                reason = f"handler failed: {type(error).__name__}: {error}"
+                # First line only: database errors add DETAIL lines that may quote values.
+                summary = (str(error).splitlines() or [""])[0][:300]
+                reason = f"handler failed: {type(error).__name__}: {summary}"
                 log.exception("handler failed on one event", extra={"subscriber": self.name})
                 await self._dead_letter([DeadLetter.of(events[0].record, reason, "handle")])
                 return
