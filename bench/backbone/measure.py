@@ -13,7 +13,6 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from bench.backbone.workload import (
-    OUTBOX_COLUMNS,
     BenchSettings,
     Record,
     Schemas,
@@ -27,7 +26,7 @@ from tandem_common.db.unit_of_work import UnitOfWork
 from tandem_common.messaging.producer import RecordProducer
 from tandem_common.migrations.runner import run_migrations
 from tandem_common.outbox.relay import OutboxRelay, RelaySettings
-from tandem_common.outbox.writer import publish_many_later
+from tandem_common.outbox.writer import OUTBOX_COLUMNS, publish_many_later
 from tandem_common.runtime.service import ServiceRuntime
 from tandem_common.settings import TandemSettings
 

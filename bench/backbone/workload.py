@@ -133,20 +133,6 @@ def cloud_event_records(count: int, event_type: str) -> list[Record]:
     return records
 
 
-OUTBOX_COLUMNS = (
-    "topic",
-    "key",
-    "ce_id",
-    "ce_source",
-    "ce_type",
-    "ce_time",
-    "ce_subject",
-    "payload",
-    "traceparent",
-    "tracestate",
-)
-
-
 def outbox_shaped_rows(count: int, topic: str) -> list[tuple[object, ...]]:
     now = datetime.now(UTC)
     return [
