@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -27,7 +28,9 @@ def telemetry() -> InMemorySpanExporter:
 
 @pytest.fixture(scope="session")
 def infrastructure() -> Iterator[Infrastructure]:
-    with provide_infrastructure(REPO / ".tandem") as provided:
+    # TANDEM_TEST_INFRA names the embedded servers, so two test runs in one checkout
+    # (for example two people's) each get their own PostgreSQL and broker.
+    with provide_infrastructure(REPO / ".tandem", os.environ.get("TANDEM_TEST_INFRA", "test")) as provided:
         yield provided
 
 

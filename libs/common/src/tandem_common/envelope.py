@@ -7,9 +7,10 @@ JSON in the value. Structured mode (the whole event as JSON in the value, with
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal
 
 import orjson
@@ -53,14 +54,45 @@ def format_time(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+# RFC 3339 section 5.6: a full date, "T" (any case, or a space as its note allows), a
+# full time with optional fraction, and "Z" (any case) or a numeric offset.
+_RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})?$"
+)
+
+
 def parse_time(text: str) -> datetime:
+    """An RFC 3339 timestamp; a leap second (``23:59:60``) is read as the next second."""
+    match = _RFC3339.match(text)
+    if match is None:
+        raise EnvelopeError("ce_time is not an RFC 3339 timestamp")
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    if offset is None:
+        raise EnvelopeError("ce_time has no time zone offset")
+    leap = second == "60"
     try:
-        moment = datetime.fromisoformat(text)
+        zone = UTC if offset in ("Z", "z") else _offset_zone(offset)
+        moment = datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            59 if leap else int(second),
+            int((fraction or "0")[:6].ljust(6, "0")),
+            tzinfo=zone,
+        )
     except ValueError:
-        raise EnvelopeError(f"ce_time {text!r} is not an RFC 3339 timestamp") from None
-    if moment.tzinfo is None:
-        raise EnvelopeError(f"ce_time {text!r} has no time zone offset")
-    return moment
+        raise EnvelopeError("ce_time is not a valid date and time") from None
+    return moment + timedelta(seconds=1) if leap else moment
+
+
+def _offset_zone(offset: str) -> timezone:
+    hours, minutes = int(offset[1:3]), int(offset[4:6])
+    if hours > 23 or minutes > 59:
+        raise ValueError("offset out of range")
+    delta = timedelta(hours=hours, minutes=minutes)
+    return timezone(-delta if offset[0] == "-" else delta)
 
 
 def encode_binary(event: CloudEvent) -> tuple[bytes, Headers]:
@@ -105,6 +137,10 @@ def encode_structured(event: CloudEvent) -> tuple[bytes, Headers]:
     return orjson.dumps(document), [("content-type", STRUCTURED_CONTENT_TYPE.encode())]
 
 
+# Attributes are identifiers, not payload: a longer one is an error (and could not be
+# stored in the inbox's primary key index anyway).
+MAX_ATTRIBUTE_LENGTH = 1024
+_EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
 _KNOWN_ATTRIBUTES = {"specversion", "id", "source", "type", "time", "subject", "datacontenttype"}
 _TRACE_HEADERS = {"traceparent", "tracestate"}
 
@@ -119,7 +155,7 @@ def _text(value: bytes | str | None, name: str) -> str:
             raise EnvelopeError(f"header {name} is not UTF-8") from None
     if not value:
         raise EnvelopeError(f"header {name} is empty")
-    return value
+    return _limited(value, f"header {name}")
 
 
 def header_map(headers: Iterable[tuple[str, bytes | None]]) -> dict[str, bytes | None]:
@@ -139,14 +175,14 @@ def decode(value: bytes | None, headers: Iterable[tuple[str, bytes | None]]) -> 
 def _decode_binary(value: bytes | None, found: Mapping[str, bytes | None]) -> CloudEvent:
     spec = _text(found.get("ce_specversion"), "ce_specversion")
     if spec != SPEC_VERSION:
-        raise EnvelopeError(f"ce_specversion {spec!r} is not supported; expected {SPEC_VERSION}")
+        raise EnvelopeError(f"header ce_specversion is not supported; expected {SPEC_VERSION}")
     event_id = _text(found.get("ce_id"), "ce_id")
     source = _text(found.get("ce_source"), "ce_source")
     event_type = _text(found.get("ce_type"), "ce_type")
     time = parse_time(_text(found.get("ce_time"), "ce_time"))
     content_type = found.get("content-type")
     if content_type is not None and not content_type.lower().startswith(b"application/json"):
-        raise EnvelopeError(f"content-type {content_type!r} is not application/json")
+        raise EnvelopeError("header content-type is not application/json")
     subject = found.get("ce_subject")
     data = _parse_json(value, "the record value")
     extensions = {
@@ -173,25 +209,27 @@ def _decode_structured(value: bytes | None, found: Mapping[str, bytes | None]) -
         raise EnvelopeError("the structured event is not a JSON object")
     spec = _attribute(document, "specversion")
     if spec != SPEC_VERSION:
-        raise EnvelopeError(f"specversion {spec!r} is not supported; expected {SPEC_VERSION}")
+        raise EnvelopeError(f"attribute specversion is not supported; expected {SPEC_VERSION}")
     if "data" not in document:
         raise EnvelopeError("the structured event has no data")
     extensions = {
-        name: str(raw)
+        name: _extension_value(name, raw)
         for name, raw in document.items()
         if name not in _KNOWN_ATTRIBUTES and name not in _TRACE_HEADERS and name != "data"
     }
     subject = document.get("subject")
+    if subject is not None and not isinstance(subject, str):
+        raise EnvelopeError("attribute subject is not a string")
     return CloudEvent(
         id=_attribute(document, "id"),
         source=_attribute(document, "source"),
         type=_attribute(document, "type"),
         time=parse_time(_attribute(document, "time")),
         data=document["data"],
-        subject=str(subject) if subject else None,
+        subject=_limited(subject, "subject") if subject else None,
         # The binding carries trace context in headers even in structured mode.
-        traceparent=_optional_text(found.get("traceparent")) or document.get("traceparent"),
-        tracestate=_optional_text(found.get("tracestate")) or document.get("tracestate"),
+        traceparent=_optional_text(found.get("traceparent")) or _optional_attribute(document, "traceparent"),
+        tracestate=_optional_text(found.get("tracestate")) or _optional_attribute(document, "tracestate"),
         extensions=extensions,
     )
 
@@ -202,6 +240,35 @@ def _attribute(document: Mapping[str, Any], name: str) -> str:
         raise EnvelopeError(f"attribute {name} is missing")
     if not isinstance(value, str):
         raise EnvelopeError(f"attribute {name} is not a string")
+    return _limited(value, f"attribute {name}")
+
+
+def _optional_attribute(document: Mapping[str, Any], name: str) -> str | None:
+    value = document.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise EnvelopeError(f"attribute {name} is not a string")
+    return _limited(value, f"attribute {name}")
+
+
+def _extension_value(name: str, raw: Any) -> str:
+    """CloudEvents extension values are scalars; anything else is refused, not printed.
+
+    Turning a nested value into text could recurse a thousand levels deep.
+    """
+    if not _EXTENSION_NAME.match(name):
+        raise EnvelopeError("an extension attribute name is not 1-20 lower-case letters or digits")
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, str | int):
+        return _limited(str(raw), f"attribute {name}")
+    raise EnvelopeError(f"attribute {name} is not a string, integer or boolean")
+
+
+def _limited(value: str, what: str) -> str:
+    if len(value) > MAX_ATTRIBUTE_LENGTH:
+        raise EnvelopeError(f"{what} is longer than {MAX_ATTRIBUTE_LENGTH} characters")
     return value
 
 
@@ -217,4 +284,5 @@ def _parse_json(value: bytes | None, what: str) -> Any:
     try:
         return orjson.loads(value)
     except orjson.JSONDecodeError as error:
+        # orjson names the position, never the text, so its message is safe to pass on.
         raise EnvelopeError(f"{what} is not JSON: {error}") from None

@@ -43,19 +43,19 @@ def _iso_date(value: object) -> object:
 
 def _country(value: str) -> str:
     if value not in iso_country_codes():
-        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
+        raise ValueError("is not an ISO 3166-1 alpha-2 country code")
     return value
 
 
 def _timezone(value: str) -> str:
     if value not in iana_timezones():
-        raise ValueError(f"{value!r} is not an IANA time zone name")
+        raise ValueError("is not an IANA time zone name")
     return value
 
 
 def _language(value: str) -> str:
     if not _BCP47.match(value):
-        raise ValueError(f"{value!r} is not a BCP 47 language tag")
+        raise ValueError("is not a BCP 47 language tag")
     return value
 
 

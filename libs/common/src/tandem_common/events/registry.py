@@ -25,20 +25,32 @@ class EventSchema(BaseModel):
 
 class UnknownEventTypeError(EnvelopeError):
     def __init__(self, event_type: str, known: Iterable[str]) -> None:
+        # The rejected type is not quoted: reasons never echo what a producer sent.
         super().__init__(
-            f"ce_type {event_type!r} is not a known event type (known: {', '.join(sorted(known))})",
+            f"ce_type is not a known event type (known: {', '.join(sorted(known))})",
             stage="validate",
         )
         self.event_type = event_type
 
 
 def describe_validation_error(error: ValidationError) -> str:
-    """One sentence naming the first failing field, e.g. ``field location.country: …``."""
-    first = error.errors(include_url=False)[0]
-    location = ".".join(str(part) for part in first["loc"]) or "data"
+    """One sentence naming the first failing field and its rule, e.g. ``field location.country: …``.
+
+    It never quotes the rejected value: a column-shifted export can put an email
+    address into any field, and reasons travel into logs and dead-letter headers.
+    """
+    first = error.errors(include_url=False, include_input=False)[0]
+    location = ".".join(_location_part(part) for part in first["loc"]) or "data"
+    message = first["msg"].removeprefix("Value error, ")
     more = error.error_count() - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
-    return f"field {location}: {first['msg']}{suffix}"
+    return f"field {location}: {message}{suffix}"
+
+
+def _location_part(part: str | int) -> str:
+    # An unexpected key is part of the location and is the producer's text: keep it short.
+    text = str(part)
+    return text if len(text) <= 64 else text[:61] + "..."
 
 
 class EventRegistry:

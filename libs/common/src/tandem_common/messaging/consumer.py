@@ -9,9 +9,18 @@ For every batch the consumer:
 3. on a transient failure (database or broker away) retries with exponential backoff
    and jitter; past the configured number of attempts it reports itself not ready and
    keeps retrying at the capped delay, never dropping the message;
-4. on a handler failure that is not transient, splits the batch in halves until the
-   one failing event is isolated, and dead-letters it at stage ``handle``;
+4. on a handler failure caused by data (SQLSTATE classes 22 and 23, or a handler's
+   ``PoisonEventError``), splits the batch in halves until the one failing event is
+   isolated, and dead-letters it at stage ``handle``; an unexplained failure is first
+   retried a few times, and dead-letters an event only if it reproduces on that
+   event alone;
 5. only then lets the offsets be committed.
+
+Decoding and validation can never raise past the consumer: any exception there
+dead-letters the record. Reasons name the field and the rule, never the value.
+Readiness (``ready``) is false while the consuming task is down, while a transient
+failure persists, and once the same batch has failed
+``attempts_before_not_ready`` times in a row.
 """
 
 from __future__ import annotations
@@ -24,13 +33,14 @@ from typing import Any, TypeVar
 
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-from tandem_common.db.errors import is_transient
+from tandem_common.db.errors import is_data_error, is_transient, sqlstate
 from tandem_common.db.unit_of_work import UnitOfWork
 from tandem_common.envelope import EnvelopeError, decode
 from tandem_common.events.registry import EventRegistry
 from tandem_common.messaging.dead_letter import DeadLetter, send_dead_letters
 from tandem_common.messaging.inbox import claim_new
 from tandem_common.messaging.producer import RecordProducer
+from tandem_common.messaging.progress import ConsumerProgress
 from tandem_common.messaging.received import PoisonEventError, ReceivedEvent
 from tandem_common.retry import Backoff
 from tandem_common.telemetry.instruments import backbone_instruments
@@ -63,6 +73,7 @@ class ReliableConsumer:
         producer: RecordProducer,
         backoff: Backoff = DEFAULT_BACKOFF,
         attempts_before_not_ready: int = 8,
+        unexplained_failure_attempts: int = 3,
     ) -> None:
         self.name = name
         self.topic = topic
@@ -73,11 +84,16 @@ class ReliableConsumer:
         self._producer = producer
         self._backoff = backoff
         self._attempts_before_not_ready = attempts_before_not_ready
+        self._unexplained_failure_attempts = unexplained_failure_attempts
+        self.progress = ConsumerProgress(name, topic)
         self._instruments = backbone_instruments()
         self._labels = {"subscriber": name, "topic": topic}
         self._stopping = asyncio.Event()
         self.joined = False
         self.stalled = False
+        # The type name of the error that ended the consuming task, until it consumes again.
+        self.consuming_error: str | None = None
+        self.failed_batches_in_row = 0
         self.processed = 0
         self.duplicates = 0
         self.dead_lettered = 0
@@ -85,7 +101,22 @@ class ReliableConsumer:
 
     @property
     def ready(self) -> bool:
-        return self.joined and not self.stalled
+        return (
+            self.joined
+            and not self.stalled
+            and self.consuming_error is None
+            and self.failed_batches_in_row < self._attempts_before_not_ready
+        )
+
+    def consuming_failed(self, error: BaseException) -> None:
+        """The task that fetches records ended with ``error``; it is being restarted."""
+        self.consuming_error = type(error).__name__
+        self._set_ready_gauge()
+
+    def consuming_resumed(self) -> None:
+        if self.consuming_error is not None:
+            self.consuming_error = None
+            self._set_ready_gauge()
 
     def mark_joined(self) -> None:
         self.joined = True
@@ -99,27 +130,33 @@ class ReliableConsumer:
 
     async def handle_records(self, records: Sequence[Any]) -> None:
         """Handle one batch completely; returns only when its effects are durable."""
+        self.progress.batch_received(records)
+        try:
+            await self._handle(records)
+        except BaseException:
+            self.failed_batches_in_row += 1
+            if self.failed_batches_in_row == self._attempts_before_not_ready:
+                log.error(
+                    "the same batch failed repeatedly; not ready until it succeeds",
+                    extra={"subscriber": self.name, "failures": self.failed_batches_in_row},
+                )
+            self._set_ready_gauge()
+            raise
+        self.progress.batch_done(records)
+        if self.failed_batches_in_row:
+            self.failed_batches_in_row = 0
+            self._set_ready_gauge()
+
+    async def _handle(self, records: Sequence[Any]) -> None:
         started = time.perf_counter()
         good: list[ReceivedEvent] = []
         letters: list[DeadLetter] = []
         seen: set[tuple[str, str]] = set()
         batch_duplicates = 0
         for record in records:
-            try:
-                envelope = decode(record.value, record.headers or ())
-                data = self._registry.validate(envelope)
-            except EnvelopeError as error:
-                letters.append(DeadLetter.of(record, error.reason, error.stage))
+            received = self._received(record, letters)
+            if received is None:
                 continue
-            received = ReceivedEvent(
-                envelope=envelope,
-                data=data,
-                topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-                key=record.key.decode("utf-8", "replace") if record.key is not None else None,
-                record=record,
-            )
             if received.identity in seen:
                 batch_duplicates += 1
                 continue
@@ -134,6 +171,36 @@ class ReliableConsumer:
         if batch_duplicates:
             self._instruments.consumed.add(batch_duplicates, {**self._labels, "outcome": "duplicate"})
         self._instruments.processing_seconds.record(time.perf_counter() - started, self._labels)
+
+    def _received(self, record: Any, letters: list[DeadLetter]) -> ReceivedEvent | None:
+        """The decoded, validated event, or ``None`` with its dead letter added to ``letters``.
+
+        Nothing raised here may escape: an exception the envelope or schema code did not
+        foresee (a ``RecursionError``, say) still only dead-letters this one record.
+        """
+        stage = "decode"
+        try:
+            envelope = decode(record.value, record.headers or ())
+            stage = "validate"
+            data = self._registry.validate(envelope)
+            key = record.key.decode("utf-8", "replace") if record.key is not None else None
+        except EnvelopeError as error:
+            letters.append(DeadLetter.of(record, error.reason, error.stage))
+            return None
+        except Exception as error:
+            verb = "decoded" if stage == "decode" else "validated"
+            reason = f"the record could not be {verb}: {type(error).__name__}"
+            letters.append(DeadLetter.of(record, reason, stage))
+            return None
+        return ReceivedEvent(
+            envelope=envelope,
+            data=data,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=key,
+            record=record,
+        )
 
     async def _dead_letter(self, letters: Sequence[DeadLetter]) -> None:
         await self._retrying(lambda: send_dead_letters(self._producer, letters))
@@ -155,7 +222,7 @@ class ReliableConsumer:
 
     async def _apply(self, events: Sequence[ReceivedEvent]) -> None:
         try:
-            await self._retrying(lambda: self._transaction(events))
+            await self._retrying(lambda: self._transaction(events), unexplained_attempts=True)
         except PoisonEventError as error:
             if len(events) == 1 or error.event not in events:
                 await self._dead_letter([DeadLetter.of(error.event.record, error.reason, "handle")])
@@ -168,11 +235,15 @@ class ReliableConsumer:
             raise
         except Exception as error:
             if len(events) == 1:
-                # First line only: database errors add DETAIL lines that may quote values.
-                summary = (str(error).splitlines() or [""])[0][:300]
-                reason = f"handler failed: {type(error).__name__}: {summary}"
-                log.exception("handler failed on one event", extra={"subscriber": self.name})
-                await self._dead_letter([DeadLetter.of(events[0].record, reason, "handle")])
+                log.error(
+                    "handler failed on one event; dead-lettering it",
+                    extra={
+                        "subscriber": self.name,
+                        "error": type(error).__name__,
+                        "sqlstate": sqlstate(error),
+                    },
+                )
+                await self._dead_letter([DeadLetter.of(events[0].record, _handler_reason(error), "handle")])
                 return
             await self._split(events)
 
@@ -182,8 +253,11 @@ class ReliableConsumer:
         await self._apply(events[middle:])
 
     async def _transaction(self, events: Sequence[ReceivedEvent]) -> None:
-        spans = [self._processing_span(event) for event in events]
+        spans: list[Span] = []
         try:
+            # Made inside the try, so that no span is left open if making one fails.
+            for event in events:
+                spans.append(self._processing_span(event))
             async with self._unit_of_work() as uow:
                 new = await claim_new(
                     uow.session,
@@ -228,30 +302,43 @@ class ReliableConsumer:
         event.trace_headers = traceparent_of(span)
         return span
 
-    async def _retrying(self, operation: Callable[[], Awaitable[T]]) -> T:
+    async def _retrying(
+        self, operation: Callable[[], Awaitable[T]], *, unexplained_attempts: bool = False
+    ) -> T:
+        """Run ``operation``, retrying transient failures without limit.
+
+        With ``unexplained_attempts``, a failure that is neither transient nor caused by
+        data is retried too, a few times, before it is raised for the caller to split.
+        """
         attempt = 0
+        unexplained = 0
         while True:
             try:
                 result = await operation()
             except Exception as error:
-                if not is_transient(error) and not _is_broker_outage(error):
-                    raise
+                if not is_transient(error):
+                    if not unexplained_attempts or _caused_by_data(error):
+                        raise
+                    unexplained += 1
+                    if unexplained >= self._unexplained_failure_attempts:
+                        raise
                 attempt += 1
                 self._instruments.retries.add(1, self._labels)
                 if attempt >= self._attempts_before_not_ready and not self.stalled:
                     self.stalled = True
                     self._set_ready_gauge()
                     log.error(
-                        "consumer is stalled on a transient failure; not ready until it clears",
-                        extra={"subscriber": self.name, "attempt": attempt, "error": repr(error)},
+                        "consumer is stalled on a failure; not ready until it clears",
+                        extra={"subscriber": self.name, "attempt": attempt, "error": type(error).__name__},
                     )
                 delay = self._backoff.delay(attempt)
                 log.warning(
-                    "transient failure; retrying",
+                    "handling failed; retrying",
                     extra={
                         "subscriber": self.name,
                         "attempt": attempt,
-                        "error": repr(error),
+                        "error": type(error).__name__,
+                        "sqlstate": sqlstate(error),
                         "delay": round(delay, 3),
                     },
                 )
@@ -268,7 +355,21 @@ class ReliableConsumer:
                 return result
 
 
-def _is_broker_outage(error: BaseException) -> bool:
-    from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, RequestTimedOutError
+def _caused_by_data(error: BaseException) -> bool:
+    return isinstance(error, PoisonEventError) or is_data_error(error)
 
-    return isinstance(error, KafkaConnectionError | KafkaTimeoutError | RequestTimedOutError)
+
+def _handler_reason(error: BaseException) -> str:
+    """Why the handler refused an event, from the error's class and SQLSTATE only.
+
+    Error messages are not used: database messages quote the offending values.
+    """
+    code = sqlstate(error)
+    if code is None:
+        return f"the handler failed on this event: {type(error).__name__}"
+    origin = getattr(error, "orig", None)
+    driver_error = getattr(origin, "__cause__", None) or origin or error
+    column = getattr(driver_error, "column_name", None)
+    constraint = getattr(driver_error, "constraint_name", None)
+    where = f", column {column}" if column else f", constraint {constraint}" if constraint else ""
+    return f"the database refused this event's data: SQLSTATE {code} ({type(driver_error).__name__}{where})"
