@@ -28,7 +28,10 @@ def create_broker(settings: TandemSettings, *, client_id: str) -> KafkaBroker:
         linger_ms=5,
         max_batch_size=256 * 1024,
         allow_auto_create_topics=False,
-        logger=None,
+        # FastStream logs what escapes a handler or its consume loop through this
+        # logger; its routine lines (each message received and processed) are debug.
+        logger=logging.getLogger("tandem.faststream"),
+        log_level=logging.DEBUG,
         graceful_timeout=15.0,
     )
 

@@ -164,7 +164,7 @@ class ReliableConsumer:
             good.append(received)
 
         if letters:
-            await self._dead_letter(letters)
+            await self.dead_letter(letters)
         if good:
             await self._apply(good)
         self.duplicates += batch_duplicates
@@ -202,7 +202,11 @@ class ReliableConsumer:
             record=record,
         )
 
-    async def _dead_letter(self, letters: Sequence[DeadLetter]) -> None:
+    async def dead_letter(self, letters: Sequence[DeadLetter]) -> None:
+        """Send ``letters`` with the consumer's retries, logs and metrics.
+
+        Also used for records the consumer was never handed (unreadable ones).
+        """
         await self._retrying(lambda: send_dead_letters(self._producer, letters))
         for letter in letters:
             log.warning(
@@ -225,7 +229,7 @@ class ReliableConsumer:
             await self._retrying(lambda: self._transaction(events), unexplained_attempts=True)
         except PoisonEventError as error:
             if len(events) == 1 or error.event not in events:
-                await self._dead_letter([DeadLetter.of(error.event.record, error.reason, "handle")])
+                await self.dead_letter([DeadLetter.of(error.event.record, error.reason, "handle")])
                 rest = [event for event in events if event is not error.event]
                 if rest:
                     await self._apply(rest)
@@ -243,7 +247,7 @@ class ReliableConsumer:
                         "sqlstate": sqlstate(error),
                     },
                 )
-                await self._dead_letter([DeadLetter.of(events[0].record, _handler_reason(error), "handle")])
+                await self.dead_letter([DeadLetter.of(events[0].record, _handler_reason(error), "handle")])
                 return
             await self._split(events)
 

@@ -2,7 +2,9 @@
 
 The acknowledgement policy is explicit and manual: offsets are committed only after
 the whole batch is durable, and a batch that fails to finish is rewound so that no
-later commit can skip it.
+later commit can skip it. The task that fetches is supervised
+(:mod:`supervised_subscriber`): if it fails it is logged, the consumer reports not
+ready, and consuming restarts from the committed offsets.
 """
 
 from __future__ import annotations
@@ -10,13 +12,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from aiokafka import ConsumerRebalanceListener
+from aiokafka import ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from tandem_common.messaging.consumer import ReliableConsumer
+from tandem_common.messaging.consumer import ConsumerStoppingError, ReliableConsumer
+from tandem_common.messaging.supervised_subscriber import ConsumeSupervisor
+from tandem_common.retry import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,20 @@ async def _keep_raw(message: Any) -> None:
     return None
 
 
+def _note_highwaters(consumer: ReliableConsumer, message: KafkaMessage, records: Any) -> None:
+    """Feed the lag gauge with the high watermarks the last fetch reported."""
+    fetcher = getattr(message, "consumer", None)
+    highwater = getattr(fetcher, "highwater", None)
+    if highwater is None:
+        return
+    seen: dict[int, int] = {}
+    for partition in {record.partition for record in records}:
+        mark = highwater(TopicPartition(consumer.topic, partition))
+        if mark is not None:
+            seen[partition] = mark
+    consumer.progress.highwaters_seen(seen)
+
+
 def subscribe(
     broker: KafkaBroker,
     consumer: ReliableConsumer,
@@ -54,6 +72,7 @@ def subscribe(
     batch_timeout_ms: int,
     session_timeout_ms: int = 10_000,
     heartbeat_interval_ms: int = 1_000,
+    restart_backoff: Backoff | None = None,
 ) -> Any:
     subscriber = broker.subscriber(
         consumer.topic,
@@ -76,9 +95,14 @@ def subscribe(
             records = (records,)
         try:
             await consumer.handle_records(records)
+        except ConsumerStoppingError:
+            # Shutting down during a retry: the batch is rewound, and that is no error.
+            await message.nack()
+            return
         except BaseException:
             await message.nack()
             raise
+        _note_highwaters(consumer, message, records)
         try:
             await message.ack()
         except (CommitFailedError, IllegalStateError, KafkaError) as error:
@@ -90,4 +114,12 @@ def subscribe(
             )
 
     handle_batch.__name__ = f"handle_{consumer.name}"
-    return subscriber(handle_batch)
+    handler = subscriber(handle_batch)
+    ConsumeSupervisor(
+        subscriber,
+        consumer,
+        max_records=max_records,
+        backoff=restart_backoff or Backoff(),
+        dead_letter=consumer.dead_letter,
+    ).install()
+    return handler
