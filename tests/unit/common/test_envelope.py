@@ -141,7 +141,8 @@ def test_registry_rejects_an_unknown_type_clearly() -> None:
     registry = default_registry()
     unknown = dataclasses.replace(EVENT, type="tandem.hr.employee.promoted.v9")
     with pytest.raises(
-        EnvelopeError, match=r"^ce_type is not a known event type \(known: tandem\.hr\.employee\.changed\.v1, "
+        EnvelopeError,
+        match=r"^ce_type is not a known event type \(known: tandem\.hr\.employee\.changed\.v1, ",
     ) as raised:
         registry.validate(unknown)
     assert raised.value.stage == "validate"
