@@ -15,6 +15,7 @@ from tandem_common.outbox.relay import OutboxRelay, RelaySettings
 from tandem_common.outbox.writer import OutgoingEvent, publish_many_later
 from tandem_common.retry import Backoff
 from tandem_common.runtime.embedded_kafka import EmbeddedKafka, free_port
+from tandem_common.runtime.tasks import TaskSupervisor
 from tandem_common.settings import TandemSettings
 from tandem_common.testing.backends import Infrastructure
 from tests.support.backbone import make_schemas, scalar, wait_until
@@ -204,6 +205,58 @@ async def test_two_relays_at_once_never_send_a_row_twice(
     assert set(counts.values()) == {1}
     assert relay_a.published + relay_b.published == 3000
     assert relay_a.published > 0 and relay_b.published > 0
+    by_key: dict[bytes, list[int]] = {}
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        by_key.setdefault(record.key, []).append(int(record.value.split(b'"n":')[1].rstrip(b"}")))
+    for numbers in by_key.values():
+        assert numbers == sorted(numbers)
+
+
+class _FailingFirst:
+    """A producer whose first ``failures`` sends raise errors that are no outage (bugs)."""
+
+    def __init__(self, producer: RecordProducer, failures: int) -> None:
+        self._producer = producer
+        self.remaining = failures
+
+    async def send_many(self, records):  # type: ignore[no-untyped-def]
+        if self.remaining > 0:
+            self.remaining -= 1
+            raise (OverflowError if self.remaining % 2 else RuntimeError)("injected failure")
+        await self._producer.send_many(records)
+
+
+async def test_the_relay_keeps_relaying_after_its_pass_raised_many_times(
+    infrastructure: Infrastructure, database_url: str
+) -> None:
+    topic = unique_topic("outbox")
+    schemas = make_schemas("unused", topic)
+    await create_topics(infrastructure.kafka_bootstrap, [topic])
+    engine = await _migrated(database_url)
+    events = _events(schemas, 500)
+    await _write(engine, events, commit=True)
+    producer = await _producer(infrastructure)
+    relay = _relay(engine, _FailingFirst(producer, 300))
+    supervisor = TaskSupervisor(backoff=Backoff(0.0, 0.0))
+    relay.supervise(supervisor)
+    try:
+        await wait_until(lambda: _unsent_is(database_url, 0), timeout=60)
+        records = await read_all(infrastructure.kafka_bootstrap, topic, expected=500, timeout=15)
+        health = supervisor.health()["outbox-test-outbox-relay"]
+    finally:
+        await supervisor.stop()
+        await producer.stop()
+        await engine.dispose()
+    assert Counter(headers_of(r)["ce_id"].decode() for r in records) == Counter(e.id for e in events)
+    assert relay.published == 500
+    assert relay.healthy
+    # Restarted after each of the 300 failures; the passes since then reset the count.
+    assert (health.alive, health.restarts, health.failures, health.last_error) == (
+        True,
+        300,
+        0,
+        "RuntimeError",
+    )
     by_key: dict[bytes, list[int]] = {}
     for record in sorted(records, key=lambda r: (r.partition, r.offset)):
         by_key.setdefault(record.key, []).append(int(record.value.split(b'"n":')[1].rstrip(b"}")))

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PORTS: dict[str, int] = {
@@ -36,7 +36,18 @@ class TandemSettings(BaseSettings):
     kafka_request_timeout_ms: int = Field(default=30_000, ge=1000)
     # Where `tandem up` starts the embedded broker when TANDEM_KAFKA_BOOTSTRAP is unset.
     embedded_kafka_port: int = Field(default=9092, ge=1, le=65535)
+    # Loopback by default; beyond it only with the service token (tandem_common.http.edge).
     http_host: str = "127.0.0.1"
+    # The largest request body an HTTP API reads (413 beyond it). A bulk of 1,000
+    # generated mentoring profiles is about 540 KB, so 2 MiB admits it almost four
+    # times over; the largest valid single profile write is under 40 KB.
+    http_max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    # The bearer token callers of the internal APIs present (the gateway, Tandem's
+    # own tools). Unset, the API is unauthenticated and may only listen on loopback.
+    service_token: SecretStr | None = None
+    # Lets a service without a token listen beyond loopback, for a deployment where
+    # something in front of it (a mesh with mutual TLS) authenticates every caller.
+    http_allow_unauthenticated: bool = False
     home: Path = Field(default_factory=lambda: Path.cwd() / ".tandem")
     log_level: str = "INFO"
 
@@ -58,8 +69,25 @@ class ServiceSettings(TandemSettings):
     retry_initial_seconds: float = Field(default=0.2, gt=0)
     retry_max_seconds: float = Field(default=10.0, gt=0)
     retry_attempts_before_not_ready: int = Field(default=8, ge=1)
+    # A handler failure that is neither transient nor a data error (SQLSTATE 22/23) is
+    # retried this many times before the batch is split to find the event that causes
+    # it; an event is dead-lettered only if the failure reproduces on it alone.
+    consumer_unexplained_failure_attempts: int = Field(default=3, ge=1)
     outbox_batch_size: int = Field(default=1000, ge=1)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    # Retention of the backbone tables (tandem_common.db.retention), purged every
+    # retention_interval_seconds in batches of purge_batch_size rows, one short
+    # transaction each. A sent outbox row is kept a day, to look into what was sent.
+    # An inbox row is what makes a redelivery harmless, so it must outlive every
+    # redelivery the broker can still make: Kafka keeps a record retention.ms (7 days
+    # by default) after the newest record of its segment, and rolls a quiet
+    # partition's segment only after segment.ms (7 days), so a record can be read
+    # again up to 14 days later; a day on top gives 15 days. Raise it with the topics'
+    # retention: a redelivery older than the window is applied again.
+    outbox_retain_sent_seconds: float = Field(default=24 * 3600, ge=0)
+    inbox_retain_seconds: float = Field(default=15 * 24 * 3600, gt=0)
+    purge_batch_size: int = Field(default=5_000, ge=1)
+    retention_interval_seconds: float = Field(default=60.0, gt=0)
 
     @model_validator(mode="after")
     def _apply_service_variables(self) -> ServiceSettings:

@@ -41,6 +41,8 @@ outbox = Table(
     Column("sent_at", DateTime(timezone=True), nullable=True),
     Index("outbox_unsent", "id", postgresql_where=text("sent_at IS NULL")),
     Index("outbox_key", "key"),
+    # For the retention purge, which deletes the oldest sent rows first.
+    Index("outbox_sent", "sent_at", postgresql_where=text("sent_at IS NOT NULL")),
 )
 
 inbox = Table(
@@ -50,9 +52,11 @@ inbox = Table(
     Column("ce_source", Text, nullable=False),
     Column("ce_id", Text, nullable=False),
     Column("key", Text, nullable=True),
+    # When the event was received and applied; the retention purge ages rows by it.
     Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("consumer", "ce_source", "ce_id", name="inbox_pkey"),
     Index("inbox_key", "key"),
+    Index("inbox_processed_at", "processed_at"),
 )
 
 OUTBOX_CHANNEL = "tandem_outbox"

@@ -4,6 +4,12 @@ Rows are claimed with ``FOR UPDATE SKIP LOCKED`` so replicas never send the same
 at once. A claimed row whose key still has an older unsent row held by another relay
 is left for a later pass, which keeps per-key order across replicas. The relay wakes
 on ``LISTEN/NOTIFY`` and otherwise polls; when Kafka is away the rows simply wait.
+
+The relaying loop and the listener are two tasks of the service's
+:class:`~tandem_common.runtime.tasks.TaskSupervisor`. Each rides out database and
+broker outages by itself (quietly, with backoff); any other exception goes to the
+supervisor, which logs it and starts the task again, so the topic never stops for
+good. Sent rows are purged by :mod:`tandem_common.db.retention`.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiokafka.errors import KafkaError, KafkaTimeoutError
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,6 +32,7 @@ from tandem_common.db.tables import OUTBOX_CHANNEL
 from tandem_common.envelope import JSON_CONTENT_TYPE, SPEC_VERSION, format_time
 from tandem_common.messaging.producer import OutgoingRecord
 from tandem_common.retry import Backoff
+from tandem_common.runtime.tasks import TaskSupervisor, succeeded
 from tandem_common.telemetry.instruments import backbone_instruments
 from tandem_common.telemetry.propagation import parent_from_traceparent, traceparent_of
 from tandem_common.telemetry.setup import tracer
@@ -56,20 +64,12 @@ _MARK_SENT = "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])"
 _BACKLOG = text(
     "SELECT count(*), extract(epoch FROM now() - min(created_at)) FROM outbox WHERE sent_at IS NULL"
 )
-_PURGE_SENT = text(
-    """
-    DELETE FROM outbox WHERE id IN (
-        SELECT id FROM outbox WHERE sent_at < now() - make_interval(secs => :age) LIMIT 10000
-    )
-    """
-)
 
 
 @dataclass(frozen=True)
 class RelaySettings:
     batch_size: int = 1000
     poll_seconds: float = 0.5
-    retain_sent_seconds: float = 24 * 3600
     backoff: Backoff = field(default_factory=Backoff)
 
 
@@ -90,7 +90,6 @@ class OutboxRelay:
         self._stopping = asyncio.Event()
         self._instruments = backbone_instruments()
         self._last_gauges = 0.0
-        self._last_purge = 0.0
         self.healthy = True
         self.published = 0
 
@@ -102,34 +101,49 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self) -> None:
-        """Relay until :meth:`stop`; never raises on broker or database outages."""
-        listener = asyncio.create_task(self._listen(), name=f"{self._service}-outbox-listen")
-        attempt = 0
+        """Relay until :meth:`stop` under a supervisor of its own; never raises.
+
+        A service runs the relay under its runtime's supervisor (:meth:`supervise`);
+        this is for a relay on its own, as in tests and benchmarks.
+        """
+        supervisor = TaskSupervisor(backoff=self._settings.backoff)
+        self.supervise(supervisor)
         try:
-            while not self._stopping.is_set():
-                try:
-                    sent = await self.relay_once()
-                    attempt = 0
-                    self.healthy = True
-                    await self._maintain()
-                    if sent >= self._settings.batch_size:
-                        continue
-                    await self._sleep(self._settings.poll_seconds)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as error:
-                    attempt += 1
-                    self.healthy = False
-                    delay = self._settings.backoff.delay(attempt)
-                    log.warning(
-                        "outbox relay pass failed; retrying",
-                        extra={"error": repr(error), "attempt": attempt, "delay": round(delay, 2)},
-                    )
-                    await self._sleep(delay)
+            await self._stopping.wait()
         finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await listener
+            await supervisor.stop()
+
+    def supervise(self, supervisor: TaskSupervisor) -> None:
+        """Run the relaying loop and its NOTIFY listener as tasks of ``supervisor``."""
+        supervisor.start(f"{self._service}-outbox-relay", self.relay_continuously, on_stop=self.stop)
+        supervisor.start(f"{self._service}-outbox-listen", self.listen, on_stop=self.stop)
+
+    async def relay_continuously(self) -> None:
+        """Relay passes until :meth:`stop`; outages are waited out, other errors raised."""
+        attempt = 0
+        while not self._stopping.is_set():
+            try:
+                sent = await self.relay_once()
+                await self._maintain()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                self.healthy = False
+                if not _is_outage(error):
+                    raise
+                attempt += 1
+                delay = self._settings.backoff.delay(attempt)
+                log.warning(
+                    "outbox relay pass failed; retrying",
+                    extra={"error": repr(error), "attempt": attempt, "delay": round(delay, 2)},
+                )
+                await self._sleep(delay)
+                continue
+            attempt = 0
+            self.healthy = True
+            succeeded()
+            if sent < self._settings.batch_size:
+                await self._sleep(self._settings.poll_seconds)
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -216,13 +230,9 @@ class OutboxRelay:
             labels = {"service": self._service}
             self._instruments.outbox_backlog.set(int(count), labels)
             self._instruments.outbox_relay_lag.set(float(age or 0.0), labels)
-        if now - self._last_purge >= 60.0:
-            self._last_purge = now
-            async with self._engine.begin() as connection:
-                await connection.execute(_PURGE_SENT, {"age": self._settings.retain_sent_seconds})
 
-    async def _listen(self) -> None:
-        """Wake the relay on NOTIFY; reconnect quietly if the database goes away."""
+    async def listen(self) -> None:
+        """Wake the relay on NOTIFY until :meth:`stop`; reconnect quietly after outages."""
         attempt = 0
         while not self._stopping.is_set():
             try:
@@ -232,13 +242,25 @@ class OutboxRelay:
                     assert driver is not None
                     await driver.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
                     attempt = 0
+                    succeeded()
                     self._wake.set()
                     while not self._stopping.is_set() and not driver.is_closed():
-                        await asyncio.sleep(1.0)
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._stopping.wait(), timeout=1.0)
             except asyncio.CancelledError:
                 raise
             except Exception as error:
                 if not is_transient(error):
-                    log.exception("outbox listener failed")
+                    raise
                 attempt += 1
-                await asyncio.sleep(self._settings.backoff.delay(attempt))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._stopping.wait(), timeout=self._settings.backoff.delay(attempt)
+                    )
+
+
+def _is_outage(error: BaseException) -> bool:
+    """The database or the broker is away (or slow): the rows wait, nothing is wrong with them."""
+    if is_transient(error):
+        return True
+    return isinstance(error, KafkaError) and (error.retriable or isinstance(error, KafkaTimeoutError))

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tandem_common.db.engine import create_engine, create_session_factory
 from tandem_common.db.errors import is_transient
+from tandem_common.db.retention import RetentionPolicy, purge_periodically
 from tandem_common.db.tables import backbone_metadata
 from tandem_common.db.unit_of_work import UnitOfWork
 from tandem_common.events.registry import EventRegistry
@@ -31,6 +33,7 @@ from tandem_common.messaging.subscription import subscribe
 from tandem_common.migrations.runner import run_migrations
 from tandem_common.outbox.relay import OutboxRelay, RelaySettings
 from tandem_common.retry import Backoff
+from tandem_common.runtime.tasks import TaskSupervisor
 from tandem_common.settings import ServiceSettings
 from tandem_common.telemetry.setup import configure_telemetry
 
@@ -60,7 +63,8 @@ class ServiceRuntime:
         self._configure_logging = configure_logging
         self._consumer_specs: list[tuple[str, BatchHandler, EventRegistry, str]] = []
         self._jobs: list[BackgroundJob] = []
-        self._tasks: list[asyncio.Task[Any]] = []
+        # The relay, its listener, the retention purge and every background job.
+        self.supervisor = TaskSupervisor()
         self.engine: AsyncEngine | None = None
         self.session_factory: async_sessionmaker[AsyncSession] | None = None
         self.producer: RecordProducer | None = None
@@ -80,7 +84,12 @@ class ServiceRuntime:
             self._topics.append(topic)
 
     def background(self, job: BackgroundJob) -> None:
-        """Run ``job(runtime)`` for the lifetime of the process (periodic work)."""
+        """Run ``job(runtime)`` for the lifetime of the process (periodic work).
+
+        The job is restarted whenever it raises; a periodic job calls
+        :func:`tandem_common.runtime.tasks.succeeded` after each good pass so that its
+        next failure is retried after the shortest pause again.
+        """
         self._jobs.append(job)
 
     def unit_of_work(self) -> UnitOfWork:
@@ -121,7 +130,8 @@ class ServiceRuntime:
                 batch_size=settings.outbox_batch_size, poll_seconds=settings.outbox_poll_seconds
             ),
         )
-        self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+        self.supervisor = TaskSupervisor()
+        self.relay.supervise(self.supervisor)
         self.broker = create_broker(settings, client_id=f"tandem-{self.name}")
         backoff = Backoff(settings.retry_initial_seconds, settings.retry_max_seconds)
         for topic, handler, registry, group in self._consumer_specs:
@@ -135,6 +145,7 @@ class ServiceRuntime:
                 producer=self.producer,
                 backoff=backoff,
                 attempts_before_not_ready=settings.retry_attempts_before_not_ready,
+                unexplained_failure_attempts=settings.consumer_unexplained_failure_attempts,
             )
             subscribe(
                 self.broker,
@@ -143,11 +154,18 @@ class ServiceRuntime:
                 batch_timeout_ms=settings.consumer_batch_timeout_ms,
                 session_timeout_ms=settings.consumer_session_timeout_ms,
                 heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,
+                restart_backoff=backoff,
             )
             self.consumers.append(consumer)
         await self._until_available("kafka subscribers", self.broker.start)
-        for job in self._jobs:
-            self._tasks.append(asyncio.create_task(self._supervise(job), name=f"{self.name}-job"))
+        for number, job in enumerate(self._jobs, start=1):
+            job_name = getattr(job, "__name__", "job")
+            self.supervisor.start(f"{self.name}-{job_name}-{number}", partial(job, self))
+        engine, policy = self.engine, RetentionPolicy.from_settings(settings)
+        self.supervisor.start(
+            f"{self.name}-retention",
+            lambda: purge_periodically(engine, policy, settings.retention_interval_seconds),
+        )
         self.started = True
         log.info("service started", extra={"service": self.name, "port": settings.http_port})
 
@@ -157,15 +175,8 @@ class ServiceRuntime:
         if self.broker is not None:
             with contextlib.suppress(Exception):
                 await self.broker.stop()
-        if self.relay is not None:
-            self.relay.stop()
-        for task in self._tasks:
-            if task.get_name().endswith("-job"):
-                task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(task, timeout=10)
-        self._tasks.clear()
+        # The relay finishes its pass (its batch is marked sent); the jobs are cancelled.
+        await self.supervisor.stop()
         if self.producer is not None:
             with contextlib.suppress(Exception):
                 await self.producer.stop()
@@ -195,19 +206,6 @@ class ServiceRuntime:
                 log.warning(f"{what} not available yet; retrying", extra={"error": repr(error)})
                 await asyncio.sleep(backoff.delay(attempt))
 
-    async def _supervise(self, job: BackgroundJob) -> None:
-        attempt = 0
-        while True:
-            try:
-                await job(self)
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                attempt += 1
-                log.exception("background job failed; restarting", extra={"service": self.name})
-                await asyncio.sleep(min(30.0, 0.5 * 2**attempt))
-
     # -- health ------------------------------------------------------------------
 
     async def readiness(self) -> dict[str, bool]:
@@ -217,6 +215,9 @@ class ServiceRuntime:
             "broker": await self._broker_reachable(),
             "consumers": all(consumer.ready for consumer in self.consumers),
             "outbox_relay": self.relay is not None and self.relay.healthy,
+            # Every supervised task (relay, listener, retention, jobs) is running: none
+            # is waiting to be restarted after a failure. supervisor.health() has each.
+            "background_tasks": self.supervisor.healthy(),
         }
         return checks
 

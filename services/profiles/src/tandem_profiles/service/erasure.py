@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 from tandem_common.db.unit_of_work import UnitOfWork
 from tandem_common.outbox.writer import OutgoingEvent, publish_many_later
+from tandem_common.runtime.tasks import succeeded
 from tandem_profiles.adapters.employee_repository import EmployeeRepository
 from tandem_profiles.domain.erasure import erase, erasure_cutoff, purge_event_data
 from tandem_profiles.domain.mentoring import EMPTY_MENTORING_PROFILE
@@ -85,4 +86,7 @@ class Erasure:
     async def run_periodically(self, interval_seconds: float) -> None:
         while True:
             await self.run_once()
+            # A good run resets the supervisor's failure count, so a failure weeks
+            # later is retried after the shortest pause again.
+            succeeded()
             await asyncio.sleep(interval_seconds)
