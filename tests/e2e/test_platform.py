@@ -68,6 +68,10 @@ async def test_tandem_up_starts_everything_loads_the_demo_and_stops_cleanly() ->
                 await _read_until(
                     process.stdout, "demonstration data loaded into profiles", lines, timeout=120
                 )
+                # `tandem up` made the service token every internal API requires.
+                token = (Path(home) / "service-token").read_text().strip()
+                assert (await client.get("/v1/profiles", params={"limit": 1})).status_code == 401
+                client.headers["Authorization"] = f"Bearer {token}"
                 page = (await client.get("/v1/profiles", params={"limit": 500})).json()
                 assert len(page["items"]) == 500
                 assert sum(1 for p in page["items"] if p["mentoring"]["roles"]) > 400

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import httpx
 import pytest
 
@@ -161,3 +163,70 @@ async def test_taxonomy_search(api: httpx.AsyncClient) -> None:
     assert items[0]["id"] == "social-media"
     assert (await api.get("/v1/skills/kubernetes")).json()["name"]
     assert (await api.get("/v1/skills/nope")).status_code == 404
+
+
+def _cursor_of(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "field"),
+    [
+        ("GET", "/v1/profiles/%00", None, "employee_id"),
+        ("GET", "/v1/profiles/E1%00x", None, "employee_id"),
+        ("GET", "/v1/profiles/" + "E" * 65, None, "employee_id"),
+        ("PATCH", "/v1/profiles/E%00/mentoring", {"capacity": 1}, "employee_id"),
+        ("POST", "/v1/profiles/batch", {"ids": ["A1", "E\u0000"]}, "ids.1"),
+        ("GET", f"/v1/profiles?cursor={_cursor_of('E' + chr(0))}", None, "cursor"),
+        ("GET", f"/v1/profiles?cursor={_cursor_of('not an id')}", None, "cursor"),
+        ("GET", "/v1/profiles?department=%00", None, "department"),
+        ("GET", "/v1/profiles?department=Fin%00ance", None, "department"),
+        ("GET", "/v1/profiles?has_skill=%00", None, "has_skill"),
+        ("GET", "/v1/skills?q=%00", None, "q"),
+        ("GET", "/v1/skills/%00", None, "skill_id"),
+        ("GET", "/v1/skills/Kubernetes%00", None, "skill_id"),
+        (
+            "POST",
+            "/v1/mentoring/bulk",
+            [{"employee_id": "E\u0000", "mentoring": {"capacity": 1}}],
+            "0.employee_id",
+        ),
+    ],
+    ids=[
+        "path-nul",
+        "path-embedded-nul",
+        "path-too-long",
+        "patch-path-nul",
+        "batch-id-nul",
+        "cursor-nul",
+        "cursor-not-an-id",
+        "department-nul",
+        "department-embedded-nul",
+        "has-skill-nul",
+        "skills-query-nul",
+        "skill-id-nul",
+        "skill-id-embedded-nul",
+        "bulk-id-nul",
+    ],
+)
+async def test_a_malformed_id_cursor_or_filter_answers_422_naming_it(
+    api: httpx.AsyncClient, method: str, url: str, body: object, field: str
+) -> None:
+    # PostgreSQL refuses NUL in text: such input must be refused before it gets there.
+    response = await api.request(method, url, json=body)
+    assert response.status_code == 422, response.text
+    assert field in [item["field"] for item in response.json()["detail"]]
+
+
+async def test_goals_with_nul_answer_422_and_change_nothing(
+    api: httpx.AsyncClient, database_url: str
+) -> None:
+    response = await api.patch("/v1/profiles/A3/mentoring", json={"goals": "Lead\u0000 a team"})
+    assert response.status_code == 422
+    assert [item["field"] for item in response.json()["detail"]] == ["goals"]
+    assert len(await published(database_url, "A3")) == 1
+
+
+async def test_a_well_formed_unknown_skill_id_is_404(api: httpx.AsyncClient) -> None:
+    response = await api.get("/v1/skills/no-such-skill")
+    assert response.status_code == 404

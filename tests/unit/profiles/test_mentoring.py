@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import orjson
 import pytest
 
 from tandem_profiles.adapters.taxonomy_file import load_taxonomy
 from tandem_profiles.domain.mentoring import (
     EMPTY_MENTORING_PROFILE,
+    MAX_SKILLS_PER_LIST,
     Consents,
     MentoringProfile,
     MentoringProfileInvalid,
@@ -222,3 +225,78 @@ def test_every_bad_field_of_one_write_is_reported_together(taxonomy: SkillTaxono
         ("skills_offered.1.skill", "duplicate skill 'kubernetes', already at skills_offered.0"),
         ("skills_offered.2.skill", "unknown skill 'Kuberntes'; did you mean kubernetes?"),
     ]
+
+
+def oversized_skill_list(entries: int = 1650) -> list[dict[str, Any]]:
+    """Unknown skills only, each of which would cost a fuzzy search if it were resolved."""
+    return [{"skill": f"Kubernetes operator {index}", "level": 3} for index in range(entries)]
+
+
+def test_an_oversized_skill_list_is_refused_on_its_size_before_any_skill_is_resolved(
+    taxonomy: SkillTaxonomy,
+) -> None:
+    raw = {"skills_offered": oversized_skill_list()}
+    assert len(orjson.dumps(raw)) > 76_000
+    started = time.process_time()
+    errors = errors_of(raw, taxonomy)
+    cpu_seconds = time.process_time() - started
+    assert errors == [("skills_offered", "at most 20 entries, not 1650")]
+    # Resolving every entry took seconds; the size alone decides now.
+    assert cpu_seconds < 0.1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"skills_wanted": oversized_skill_list(21)}, [("skills_wanted", "at most 20 entries, not 21")]),
+        ({"roles": ["mentor", "mentee", "mentor"]}, [("roles", "at most 2 entries, not 3")]),
+        (
+            {"skills_offered": oversized_skill_list(25), "skills_wanted": oversized_skill_list(30)},
+            [
+                ("skills_offered", "at most 20 entries, not 25"),
+                ("skills_wanted", "at most 20 entries, not 30"),
+            ],
+        ),
+    ],
+)
+def test_each_oversized_list_is_named_with_its_cap(
+    taxonomy: SkillTaxonomy, overrides: dict[str, Any], expected: list[tuple[str, str]]
+) -> None:
+    assert errors_of(valid_write(**overrides), taxonomy) == expected
+
+
+def test_a_list_at_its_cap_is_resolved_entry_by_entry(taxonomy: SkillTaxonomy) -> None:
+    skills = [{"skill": skill.id, "level": 2} for skill in list(taxonomy)[:MAX_SKILLS_PER_LIST]]
+    profile = validate_write(valid_write(skills_wanted=skills), taxonomy)
+    assert len(profile.skills_wanted) == MAX_SKILLS_PER_LIST
+    offered = [*skills[:19], {"skill": "Kuberntes", "level": 1}]
+    assert errors_of(valid_write(skills_offered=offered), taxonomy) == [
+        ("skills_offered.19.skill", "unknown skill 'Kuberntes'; did you mean kubernetes?")
+    ]
+
+
+def test_an_oversized_list_is_reported_with_the_other_bad_fields(taxonomy: SkillTaxonomy) -> None:
+    raw = valid_write(
+        skills_offered=oversized_skill_list(40),
+        skills_wanted=[{"skill": "Kuberntes", "level": 2}],
+        capacity=9,
+    )
+    assert errors_of(raw, taxonomy) == [
+        ("skills_offered", "at most 20 entries, not 40"),
+        ("capacity", "Input should be less than or equal to 5"),
+        ("skills_wanted.0.skill", "unknown skill 'Kuberntes'; did you mean kubernetes?"),
+    ]
+
+
+@pytest.mark.parametrize("goals", ["before\x00after", "\x00", "bell\x07"])
+def test_goals_with_control_characters_are_refused(taxonomy: SkillTaxonomy, goals: str) -> None:
+    # PostgreSQL cannot store NUL in text or JSONB; other control characters are never
+    # part of a goal someone typed.
+    assert errors_of(valid_write(goals=goals), taxonomy) == [
+        ("goals", "Value error, must not contain control characters other than tab and line breaks")
+    ]
+
+
+def test_goals_may_span_lines(taxonomy: SkillTaxonomy) -> None:
+    goals = "Grow as a speaker.\r\n\tThen lead a team."
+    assert validate_write(valid_write(goals=goals), taxonomy).goals == goals

@@ -73,3 +73,32 @@ app.kubernetes.io/component: {{ .name }}
 - {{ . }}.dlq
 {{- end }}
 {{- end -}}
+
+{{/* Name of the Secret that holds the service token. */}}
+{{- define "tandem.serviceTokenSecretName" -}}
+{{- default (printf "%s-service-token" (include "tandem.fullname" .)) .Values.serviceToken.existingSecret -}}
+{{- end -}}
+
+{{/*
+The service token for the chart's own Secret: serviceToken.value, else the one already
+stored (lookup; empty under `helm template`), else random. Remembered in .Values so
+that every use in one render sees the same token.
+*/}}
+{{- define "tandem.serviceToken" -}}
+{{- if not (index .Values.serviceToken "renderedToken") -}}
+{{- $token := .Values.serviceToken.value -}}
+{{- if not $token -}}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace (include "tandem.serviceTokenSecretName" .) -}}
+{{- if and $existing $existing.data (hasKey $existing.data .Values.serviceToken.existingSecretKey) -}}
+{{- $token = index $existing.data .Values.serviceToken.existingSecretKey | b64dec -}}
+{{- else -}}
+{{- $token = randAlphaNum 48 -}}
+{{- end -}}
+{{- end -}}
+{{- if lt (len $token) 16 -}}
+{{- fail "serviceToken.value needs at least 16 characters (the services refuse a shorter token)" -}}
+{{- end -}}
+{{- $_ := set .Values.serviceToken "renderedToken" $token -}}
+{{- end -}}
+{{- index .Values.serviceToken "renderedToken" -}}
+{{- end -}}

@@ -8,6 +8,7 @@ import asyncio
 import uvicorn
 
 from tandem_common.cli import UsageError
+from tandem_common.http.edge import EdgeSettingsError
 from tandem_common.http.tracing import TraceMiddleware
 from tandem_common.runtime.spec import discover_services
 
@@ -18,7 +19,10 @@ def serve(name: str) -> int:
         raise UsageError(f"unknown service {name!r}; installed: {', '.join(services) or 'none'}")
     spec = services[name]
     settings = spec.settings()
-    app = spec.create_app(settings)
+    try:
+        app = spec.create_app(settings)
+    except EdgeSettingsError as error:
+        raise UsageError(f"{name}: {error}") from None
     config = uvicorn.Config(
         TraceMiddleware(app),
         host=settings.http_host,

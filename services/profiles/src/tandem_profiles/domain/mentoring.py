@@ -4,15 +4,20 @@ A write arrives as ``MentoringProfileUpdate`` (shape and ranges, checked by pyda
 and becomes a ``MentoringProfile`` through ``normalise_update``, which resolves free
 skill text against the taxonomy. Both steps report problems as ``FieldError``s with a
 location, so the API answers every bad field of a write at once.
+
+Resolving an unknown skill costs a fuzzy search over the whole taxonomy, so list sizes
+are checked first, from the raw write: an oversized list is refused on its size and
+none of its entries is looked at.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
 from .taxonomy import SkillTaxonomy, UnknownSkillError
 
@@ -26,6 +31,16 @@ MAX_GOALS_CHARACTERS = 2000
 MAX_SKILLS_PER_LIST = 20
 MAX_SKILL_TEXT = 100
 ROLES: tuple[str, ...] = ("mentor", "mentee")
+SKILL_LISTS: tuple[str, ...] = ("skills_offered", "skills_wanted")
+# Every list a write may carry, with its cap; checked before any entry is.
+LIST_CAPS: Mapping[str, int] = {
+    "skills_offered": MAX_SKILLS_PER_LIST,
+    "skills_wanted": MAX_SKILLS_PER_LIST,
+    "roles": len(ROLES),
+}
+# Control characters other than tab, line feed and carriage return. NUL in particular
+# cannot be stored in PostgreSQL text or JSONB.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 Role = Literal["mentor", "mentee"]
 Location = tuple[str | int, ...]
@@ -113,6 +128,12 @@ class ConsentsInput(_Strict):
     demographics_for_reporting: StrictBool = False
 
 
+def _without_control_characters(text: str) -> str:
+    if _CONTROL_CHARACTERS.search(text):
+        raise ValueError("must not contain control characters other than tab and line breaks")
+    return text
+
+
 SkillList = Annotated[list[SkillLevelInput], Field(max_length=MAX_SKILLS_PER_LIST)]
 
 
@@ -129,7 +150,9 @@ class MentoringProfileUpdate(_Strict):
     roles: Annotated[list[Role], Field(max_length=len(ROLES))] = Field(default_factory=list)
     capacity: Annotated[StrictInt, Field(ge=0, le=MAX_CAPACITY)] = 0
     hours_per_month: Annotated[StrictInt, Field(ge=0, le=MAX_HOURS_PER_MONTH)] = 0
-    goals: Annotated[str, Field(max_length=MAX_GOALS_CHARACTERS)] = ""
+    goals: Annotated[
+        str, Field(max_length=MAX_GOALS_CHARACTERS), AfterValidator(_without_control_characters)
+    ] = ""
     consents: ConsentsInput = Field(default_factory=ConsentsInput)
 
 
@@ -187,17 +210,43 @@ def validate_write(
     taxonomy: SkillTaxonomy,
     current: MentoringProfile = EMPTY_MENTORING_PROFILE,
 ) -> MentoringProfile:
-    """Shape, range and taxonomy checks of one write, all reported together."""
+    """Size, shape, range and taxonomy checks of one write, all reported together.
+
+    Work stays bounded by the caps whatever the write holds: an oversized list is
+    reported on its size alone, and at most ``MAX_SKILLS_PER_LIST`` texts of each
+    skill list are resolved.
+    """
+    oversized = list_size_errors(raw)
+    refused = {error.loc[0] for error in oversized}
+    within_caps = {name: value for name, value in raw.items() if name not in refused}
+    errors: list[FieldError] = list(oversized)
     try:
-        update = MentoringProfileUpdate.model_validate(raw)
+        update = MentoringProfileUpdate.model_validate(within_caps)
     except ValidationError as error:
         shape_errors = MentoringProfileInvalid.from_validation_error(error).errors
-        skill_errors: list[FieldError] = []
-        for list_name in ("skills_offered", "skills_wanted"):
-            texts = _skill_texts(raw.get(list_name), list_name, {e.loc for e in shape_errors})
-            _resolve_skills(list_name, texts, taxonomy, skill_errors)
-        raise MentoringProfileInvalid([*shape_errors, *skill_errors]) from None
-    return normalise_update(update, taxonomy, current)
+        errors.extend(shape_errors)
+        bad = {e.loc for e in shape_errors}
+        for list_name in SKILL_LISTS:
+            texts = _skill_texts(within_caps.get(list_name), list_name, bad)
+            _resolve_skills(list_name, texts, taxonomy, errors)
+        raise MentoringProfileInvalid(errors) from None
+    if not errors:
+        return normalise_update(update, taxonomy, current)
+    try:
+        normalise_update(update, taxonomy, current)
+    except MentoringProfileInvalid as invalid:
+        errors.extend(invalid.errors)
+    raise MentoringProfileInvalid(errors)
+
+
+def list_size_errors(raw: Mapping[str, Any]) -> list[FieldError]:
+    """Every list of a raw write that is longer than its cap, found without reading entries."""
+    errors: list[FieldError] = []
+    for list_name, cap in LIST_CAPS.items():
+        entries = raw.get(list_name)
+        if isinstance(entries, list) and len(entries) > cap:
+            errors.append(FieldError((list_name,), f"at most {cap} entries, not {len(entries)}"))
+    return errors
 
 
 def _skill_texts(entries: object, list_name: str, bad: set[Location]) -> list[tuple[int, str, int]]:

@@ -1,18 +1,26 @@
-"""The internal HTTP API on port 8001 (JSON). The gateway reads and writes through it."""
+"""The internal HTTP API on port 8001 (JSON). The gateway reads and writes through it.
+
+Every id, cursor and filter is checked against its pattern before it reaches the
+database (PostgreSQL refuses NUL in text, which would otherwise answer 500), and
+every refusal is a 422 whose entries name the field: ``loc``, ``field``, ``msg``.
+"""
 
 from __future__ import annotations
 
 import base64
+import re
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Query
+from fastapi import APIRouter, Body, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from tandem_common.db.unit_of_work import UnitOfWork
+from tandem_common.events.fields import EMPLOYEE_ID_PATTERN, EmployeeId
 from tandem_profiles.adapters.employee_repository import EmployeeRepository, StoredEmployee
-from tandem_profiles.domain.mentoring import MentoringProfileInvalid
-from tandem_profiles.domain.taxonomy import Skill, SkillTaxonomy, UnknownSkillError
+from tandem_profiles.domain.mentoring import MAX_SKILL_TEXT, MentoringProfileInvalid
+from tandem_profiles.domain.taxonomy import SKILL_ID_PATTERN, Skill, SkillTaxonomy, UnknownSkillError
 from tandem_profiles.service.mentoring_profiles import (
     EmployeeDepartedError,
     EmployeeNotFoundError,
@@ -21,14 +29,22 @@ from tandem_profiles.service.mentoring_profiles import (
 from tandem_profiles.service.snapshots import snapshot_data
 
 MAX_BATCH_IDS = 1000
+MAX_BULK_ITEMS = 1000
+# Free text in filters and searches: no control characters (NUL above all).
+PRINTABLE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+MAX_FILTER_TEXT = 200
+# A cursor is the URL-safe base64 of an employee id of at most 64 characters.
+MAX_CURSOR_CHARACTERS = 88
+
+EmployeeIdInPath = Annotated[str, Path(pattern=EMPLOYEE_ID_PATTERN)]
 
 
 class BatchGet(BaseModel):
-    ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(max_length=MAX_BATCH_IDS)
+    ids: list[EmployeeId] = Field(max_length=MAX_BATCH_IDS)
 
 
 class MentoringBulkItem(BaseModel):
-    employee_id: str
+    employee_id: EmployeeId
     mentoring: dict[str, Any]
 
 
@@ -58,13 +74,37 @@ def _after(cursor: str | None) -> str | None:
         return None
     try:
         after = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
-        if not after:
-            raise ValueError("empty cursor")
+        if not re.fullmatch(EMPLOYEE_ID_PATTERN, after):
+            raise ValueError("not an employee id")
         return after
     except (ValueError, UnicodeDecodeError):
         raise HTTPException(
-            422, detail=[{"loc": ["query", "cursor"], "msg": "not a cursor from this API"}]
+            422, detail=[_field_error("query", "cursor", "not a cursor from this API")]
         ) from None
+
+
+def _field_error(source: str, field: str, message: str) -> dict[str, Any]:
+    return {"loc": [source, field], "field": field, "msg": message}
+
+
+async def validation_error_response(_: Request, error: Exception) -> JSONResponse:
+    """FastAPI's 422 for a bad path, query or body, with the field of each entry named."""
+    assert isinstance(error, RequestValidationError)
+    return JSONResponse(status_code=422, content={"detail": [_entry(item) for item in error.errors()]})
+
+
+def _entry(item: dict[str, Any]) -> dict[str, Any]:
+    loc = [part if isinstance(part, int) else str(part) for part in item["loc"]]
+    field = ".".join(str(part) for part in loc[1:]) or str(loc[0])
+    if item.get("type") == "json_invalid":
+        field = "body"
+    message = str(item["msg"])
+    context = item.get("ctx") or {}
+    if item.get("type") == "too_long" and "max_length" in context:
+        message = f"at most {context['max_length']} entries, not {context.get('actual_length')}"
+    elif item.get("type") == "string_pattern_mismatch" and context.get("pattern") == PRINTABLE_PATTERN:
+        message = "must not contain control characters"
+    return {"loc": loc, "field": field, "msg": message}
 
 
 def _invalid(error: MentoringProfileInvalid) -> JSONResponse:
@@ -94,7 +134,7 @@ def profiles_router(
             return await EmployeeRepository(uow.session).load(ids)
 
     @router.get("/profiles/{employee_id}")
-    async def get_profile(employee_id: str) -> dict[str, Any]:
+    async def get_profile(employee_id: EmployeeIdInPath) -> dict[str, Any]:
         found = (await _load([employee_id])).get(employee_id)
         if found is None:
             raise HTTPException(404, detail=f"no employee {employee_id}")
@@ -111,26 +151,29 @@ def profiles_router(
 
     @router.get("/profiles")
     async def list_profiles(
-        department: str | None = None,
+        department: Annotated[
+            str | None, Query(min_length=1, max_length=MAX_FILTER_TEXT, pattern=PRINTABLE_PATTERN)
+        ] = None,
         country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
         status: Literal["active", "on_leave", "departed"] | None = None,
-        has_skill: str | None = None,
+        has_skill: Annotated[
+            str | None, Query(min_length=1, max_length=MAX_SKILL_TEXT, pattern=PRINTABLE_PATTERN)
+        ] = None,
         limit: Annotated[int, Query(ge=1)] = 50,
-        cursor: str | None = None,
+        cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_CHARACTERS)] = None,
     ) -> dict[str, Any]:
         skill = None
         if has_skill is not None:
             try:
                 skill = taxonomy.resolve(has_skill)
             except UnknownSkillError as error:
-                raise HTTPException(
-                    422, detail=[{"loc": ["query", "has_skill"], "msg": str(error)}]
-                ) from None
+                raise HTTPException(422, detail=[_field_error("query", "has_skill", str(error))]) from None
+        after = _after(cursor)
         size = min(limit, page_limit)
         uow: UnitOfWork = unit_of_work()
         async with uow:
             page = await EmployeeRepository(uow.session).page(
-                after=_after(cursor),
+                after=after,
                 limit=size + 1,
                 department=department,
                 country=country,
@@ -143,7 +186,7 @@ def profiles_router(
 
     @router.patch("/profiles/{employee_id}/mentoring", response_model=None)
     async def update_mentoring(
-        employee_id: str, body: Annotated[dict[str, Any], Body()]
+        employee_id: EmployeeIdInPath, body: Annotated[dict[str, Any], Body()]
     ) -> dict[str, Any] | JSONResponse:
         try:
             stored = await mentoring.update(employee_id, body)
@@ -159,9 +202,13 @@ def profiles_router(
 
     @router.post("/mentoring/bulk")
     async def bulk_mentoring(
-        items: Annotated[list[MentoringBulkItem], Body(max_length=1000)],
+        items: Annotated[list[MentoringBulkItem], Body(max_length=MAX_BULK_ITEMS)],
     ) -> dict[str, Any]:
-        """Loads many mentoring profiles (the demo and ``tandem hr load-mentoring``)."""
+        """Loads many mentoring profiles (the demo and ``tandem hr load-mentoring``).
+
+        The item count is checked from the length of the decoded list before any item
+        is validated, and each item's write is bounded by the list caps of the domain.
+        """
         results = []
         for item in items:
             try:
@@ -183,13 +230,15 @@ def profiles_router(
 
     @router.get("/skills")
     async def search_skills(
-        q: Annotated[str, Query(min_length=1, max_length=100)],
+        q: Annotated[str, Query(min_length=1, max_length=MAX_SKILL_TEXT, pattern=PRINTABLE_PATTERN)],
         limit: Annotated[int, Query(ge=1, le=50)] = 10,
     ) -> dict[str, Any]:
         return {"items": [_skill_json(skill) for skill in taxonomy.search(q, limit)]}
 
     @router.get("/skills/{skill_id}")
-    async def get_skill(skill_id: str) -> dict[str, Any]:
+    async def get_skill(
+        skill_id: Annotated[str, Path(max_length=MAX_SKILL_TEXT, pattern=SKILL_ID_PATTERN.pattern)],
+    ) -> dict[str, Any]:
         try:
             return _skill_json(taxonomy.get(skill_id))
         except UnknownSkillError as error:

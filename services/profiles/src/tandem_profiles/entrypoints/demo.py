@@ -6,6 +6,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from tandem_common.http.service_token import client_token
 from tandem_profiles.adapters.taxonomy_file import load_taxonomy
 from tandem_profiles.entrypoints.hr_publish import publish_file
 from tandem_profiles.entrypoints.mentoring_loader import load_profiles, read_profiles
@@ -37,4 +38,9 @@ async def load_demo_organisation(env: Mapping[str, str]) -> None:
             quiet=True,
         )
         port = env.get("TANDEM_PROFILES_PORT", "8001")
-        await load_profiles(read_profiles(profiles), url=f"http://127.0.0.1:{port}", wait_seconds=60)
+        await load_profiles(
+            read_profiles(profiles),
+            url=f"http://127.0.0.1:{port}",
+            wait_seconds=60,
+            token=client_token(env),
+        )

@@ -6,18 +6,20 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from tandem_common.asyncapi import ChannelDeclaration
 from tandem_common.events.hr import HR_EVENTS, HR_TOPIC
 from tandem_common.events.profiles import PROFILE_EVENTS, PROFILES_TOPIC
 from tandem_common.events.registry import EventRegistry
+from tandem_common.http.edge import install_edge
 from tandem_common.http.health import health_router
 from tandem_common.runtime.service import ServiceRuntime
 from tandem_common.runtime.spec import ServiceSpec
 from tandem_common.settings import ServiceSettings
 from tandem_profiles.adapters.tables import metadata
 from tandem_profiles.adapters.taxonomy_file import load_taxonomy
-from tandem_profiles.entrypoints.api import profiles_router
+from tandem_profiles.entrypoints.api import profiles_router, validation_error_response
 from tandem_profiles.service.erasure import Erasure
 from tandem_profiles.service.hr_ingest import HrIngest
 from tandem_profiles.service.mentoring_profiles import MentoringProfiles
@@ -55,6 +57,8 @@ def build_app(runtime: ServiceRuntime, settings: ProfilesSettings) -> FastAPI:
     app.state.runtime = runtime
     app.include_router(health_router(runtime.readiness))
     app.include_router(profiles_router(runtime.unit_of_work, mentoring, taxonomy, settings.api_page_limit))
+    app.add_exception_handler(RequestValidationError, validation_error_response)
+    install_edge(app, settings)
     return app
 
 

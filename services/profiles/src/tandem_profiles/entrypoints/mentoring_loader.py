@@ -1,7 +1,8 @@
 """``tandem hr load-mentoring FILE``: load generated mentoring profiles through the API.
 
 The profiles must belong to employees the service already knows, so employees not
-found yet (their hire still in flight) are retried until ``--wait`` runs out.
+found yet (their hire still in flight) are retried until ``--wait`` runs out. Requests
+carry the service token: ``TANDEM_SERVICE_TOKEN``, else ``.tandem/service-token``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import httpx
 import orjson
 
 from tandem_common.cli import UsageError
+from tandem_common.http.service_token import authorization_headers, client_token
 
 CHUNK = 500
 
@@ -40,16 +42,23 @@ def read_profiles(path: Path) -> list[dict[str, Any]]:
     return items
 
 
-async def load_profiles(items: list[dict[str, Any]], *, url: str, wait_seconds: float) -> Counter[str]:
+async def load_profiles(
+    items: list[dict[str, Any]], *, url: str, wait_seconds: float, token: str | None = None
+) -> Counter[str]:
     outcome: Counter[str] = Counter()
     pending = items
     deadline = time.monotonic() + wait_seconds
-    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=url, timeout=60, headers=authorization_headers(token)) as client:
         while pending:
             retry = []
             for start in range(0, len(pending), CHUNK):
                 chunk = pending[start : start + CHUNK]
                 response = await client.post("/v1/mentoring/bulk", json=chunk)
+                if response.status_code == 401:
+                    raise UsageError(
+                        f"{url} refused the service token; set TANDEM_SERVICE_TOKEN to the one "
+                        "the service runs with (`tandem up` keeps it in .tandem/service-token)"
+                    )
                 response.raise_for_status()
                 for item, result in zip(chunk, response.json()["results"], strict=True):
                     if result["status"] == "not_found" and time.monotonic() < deadline:
@@ -89,7 +98,9 @@ def load_mentoring(args: Any) -> int:
         raise UsageError(f"{path}: no such file")
     items = read_profiles(path)
     try:
-        outcome = asyncio.run(load_profiles(items, url=args.url or default_url(), wait_seconds=args.wait))
+        outcome = asyncio.run(
+            load_profiles(items, url=args.url or default_url(), wait_seconds=args.wait, token=client_token())
+        )
     except httpx.HTTPError as error:
         raise UsageError(f"the profiles service did not answer: {error}") from None
     summary = ", ".join(f"{count:,} {status}" for status, count in sorted(outcome.items()))
