@@ -157,6 +157,17 @@ def build_runtime(
     return runtime
 
 
+async def started(runtime: ServiceRuntime) -> ServiceRuntime:
+    """``runtime`` started, once every consumer has joined its group."""
+    await runtime.start()
+
+    async def joined() -> bool:
+        return all(consumer.joined for consumer in runtime.consumers)
+
+    await wait_until(joined, timeout=30)
+    return runtime
+
+
 async def count_effects(database_url: str) -> dict[str, int]:
     """How many effect rows each event id has."""
     engine = create_async_engine(database_url)

@@ -13,7 +13,6 @@ from sqlalchemy.engine import make_url
 
 from tandem_common.envelope import CloudEvent, encode_binary, encode_structured
 from tandem_common.messaging.received import ReceivedEvent
-from tandem_common.runtime.service import ServiceRuntime
 from tandem_common.testing.backends import Infrastructure
 from tests.support.backbone import (
     build_runtime,
@@ -23,6 +22,7 @@ from tests.support.backbone import (
     ping_record,
     scalar,
     settings_for,
+    started,
     wait_until,
 )
 from tests.support.kafka import (
@@ -33,16 +33,6 @@ from tests.support.kafka import (
     read_all,
     unique_topic,
 )
-
-
-async def _started(runtime: ServiceRuntime) -> ServiceRuntime:
-    await runtime.start()
-
-    async def joined() -> bool:
-        return all(consumer.joined for consumer in runtime.consumers)
-
-    await wait_until(joined, timeout=30)
-    return runtime
 
 
 def _topics():
@@ -58,7 +48,7 @@ async def test_an_event_delivered_three_times_has_one_effect(
     await create_effects_table(database_url)
     record = ping_record(1, event_id="same-event")
     await produce(infrastructure.kafka_bootstrap, schemas.in_topic, [record, record, record])
-    runtime = await _started(
+    runtime = await started(
         build_runtime(settings_for(database_url, infrastructure.kafka_bootstrap), schemas)
     )
     try:
@@ -190,7 +180,7 @@ async def test_each_kind_of_bad_input_goes_to_the_dlq_and_the_next_good_message_
     records = [(b"E1", value, headers) for _, _, value, headers in bad]
     records.append((b"E1", good_value, good_headers))
     await produce(infrastructure.kafka_bootstrap, schemas.in_topic, records)
-    runtime = await _started(
+    runtime = await started(
         build_runtime(settings_for(database_url, infrastructure.kafka_bootstrap), schemas)
     )
     try:
@@ -241,7 +231,7 @@ async def test_structured_mode_input_is_accepted(infrastructure: Infrastructure,
     await create_effects_table(database_url)
     value, headers = encode_structured(_event(id="structured-1"))
     await produce(infrastructure.kafka_bootstrap, schemas.in_topic, [(b"E1", value, headers)])
-    runtime = await _started(
+    runtime = await started(
         build_runtime(settings_for(database_url, infrastructure.kafka_bootstrap), schemas)
     )
     try:
@@ -277,7 +267,7 @@ async def test_a_database_outage_mid_stream_is_retried_without_committing_and_ap
     schemas = _topics()
     await create_topics(infrastructure.kafka_bootstrap, [schemas.in_topic, schemas.out_topic])
     await create_effects_table(database_url)
-    runtime = await _started(
+    runtime = await started(
         build_runtime(settings_for(database_url, infrastructure.kafka_bootstrap), schemas)
     )
     consumer = runtime.consumers[0]

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from prometheus_client import generate_latest
 
 from tandem_common.messaging.received import ReceivedEvent
-from tandem_common.runtime.service import ServiceRuntime
 from tandem_common.testing.backends import Infrastructure
 from tests.support.backbone import (
     build_runtime,
@@ -17,19 +16,10 @@ from tests.support.backbone import (
     make_schemas,
     ping_record,
     settings_for,
+    started,
     wait_until,
 )
 from tests.support.kafka import create_topics, headers_of, produce, read_all, unique_topic
-
-
-async def _started(runtime: ServiceRuntime) -> ServiceRuntime:
-    await runtime.start()
-
-    async def joined() -> bool:
-        return all(consumer.joined for consumer in runtime.consumers)
-
-    await wait_until(joined, timeout=30)
-    return runtime
 
 
 async def _prepared(infrastructure: Infrastructure, database_url: str, records):  # type: ignore[no-untyped-def]
@@ -51,7 +41,7 @@ async def test_an_unexplained_failure_that_passes_on_retry_dead_letters_nothing(
             failures["left"] -= 1
             raise RuntimeError("a passing fault the classifier does not know")
 
-    runtime = await _started(
+    runtime = await started(
         build_runtime(settings_for(database_url, infrastructure.kafka_bootstrap), schemas, before=flaky)
     )
     try:
@@ -75,7 +65,7 @@ async def test_a_failure_that_reproduces_on_one_event_dead_letters_only_that_eve
         if any(event.data.n == 7 for event in events):  # type: ignore[attr-defined]
             raise RuntimeError("secret value 7 in the message")
 
-    runtime = await _started(
+    runtime = await started(
         build_runtime(
             settings_for(database_url, infrastructure.kafka_bootstrap), schemas, before=refuse_seven
         )

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tandem_common.db.engine import create_engine
 from tandem_common.db.retention import Purged, purge_inbox, purge_sent_outbox
 from tandem_common.migrations.runner import run_migrations
-from tandem_common.runtime.service import ServiceRuntime
 from tandem_common.testing.backends import Infrastructure
 from tests.support.backbone import (
     build_runtime,
@@ -20,6 +19,7 @@ from tests.support.backbone import (
     ping_record,
     scalar,
     settings_for,
+    started,
     wait_until,
 )
 from tests.support.kafka import create_topics, produce, unique_topic
@@ -135,16 +135,6 @@ async def test_a_row_locked_by_another_transaction_is_left_for_the_next_run_not_
     assert await scalar(database_url, "SELECT count(*) FROM outbox") == 0
 
 
-async def _started(runtime: ServiceRuntime) -> ServiceRuntime:
-    await runtime.start()
-
-    async def joined() -> bool:
-        return all(consumer.joined for consumer in runtime.consumers)
-
-    await wait_until(joined, timeout=30)
-    return runtime
-
-
 async def test_the_runtime_purges_periodically_and_a_redelivery_inside_the_inbox_window_has_no_second_effect(
     infrastructure: Infrastructure, database_url: str
 ) -> None:
@@ -154,7 +144,7 @@ async def test_the_runtime_purges_periodically_and_a_redelivery_inside_the_inbox
     inside, outside = ping_record(1, event_id="inside"), ping_record(2, event_id="outside")
     settings = settings_for(database_url, infrastructure.kafka_bootstrap, retention_interval_seconds=0.2)
     assert settings.inbox_retain_seconds == 15 * DAY
-    runtime = await _started(build_runtime(settings, schemas))
+    runtime = await started(build_runtime(settings, schemas))
     try:
         consumer = runtime.consumers[0]
         await produce(infrastructure.kafka_bootstrap, schemas.in_topic, [inside, outside])
