@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from types import TracebackType
 from typing import Any
 
 import orjson
+from aiokafka.structs import ConsumerRecord
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tandem_common.envelope import CloudEvent, encode_binary
+from tandem_common.envelope import CloudEvent, decode, encode_binary
+from tandem_common.events.hr import HR_EVENTS
+from tandem_common.events.registry import EventRegistry
+from tandem_common.messaging.received import ReceivedEvent
 from tandem_common.runtime.service import ServiceRuntime
 from tandem_common.testing.backends import Infrastructure
 from tandem_profiles.entrypoints.main import create_runtime
+from tandem_profiles.service.hr_ingest import HrIngest
 from tandem_profiles.settings import ProfilesSettings
 from tests.support.backbone import FAST_TEST_SETTINGS, new_id, wait_until
 from tests.support.kafka import create_topics, unique_topic
@@ -162,3 +171,105 @@ async def employee_row(database_url: str, employee_id: str) -> dict[str, Any] | 
     finally:
         await engine.dispose()
     return dict(row) if row else None
+
+
+def consumer_records(
+    topic: str, records: Sequence[tuple[bytes, bytes, list[tuple[str, bytes]]]], first_offset: int = 0
+) -> list[ConsumerRecord]:  # type: ignore[type-arg]
+    """``records`` as a consumer fetches them from partition 0, for ``handle_records``."""
+    return [
+        ConsumerRecord(topic, 0, first_offset + n, 0, 0, key, value, None, len(key), len(value), headers)
+        for n, (key, value, headers) in enumerate(records)
+    ]
+
+
+def received_events(
+    topic: str, records: Sequence[tuple[bytes, bytes, list[tuple[str, bytes]]]], first_offset: int = 0
+) -> list[ReceivedEvent]:
+    """``records`` decoded and validated, as the consumer hands them to the HR handler."""
+    registry = EventRegistry(HR_EVENTS)
+    events = []
+    for record in consumer_records(topic, records, first_offset):
+        envelope = decode(record.value, record.headers)
+        events.append(
+            ReceivedEvent(
+                envelope=envelope,
+                data=registry.validate(envelope),
+                topic=topic,
+                partition=record.partition,
+                offset=record.offset,
+                key=record.key.decode(),
+                record=record,
+            )
+        )
+    return events
+
+
+class LoopLagProbe:
+    """The longest the event loop was held while the block ran, and the CPU time it used.
+
+    A task sleeps ``interval`` seconds in a loop and records how late it woke up: the
+    worst overshoot is the longest stretch no other task could run.
+    """
+
+    def __init__(self, interval: float = 0.01) -> None:
+        self.interval = interval
+        self.worst = 0.0
+        self.cpu_seconds = 0.0
+        self.wall_seconds = 0.0
+        self._task: asyncio.Task[None] | None = None
+        self._running = False
+        self._started = (0.0, 0.0)
+
+    async def _probe(self) -> None:
+        while self._running:
+            before = time.perf_counter()
+            await asyncio.sleep(self.interval)
+            self.worst = max(self.worst, time.perf_counter() - before - self.interval)
+
+    async def __aenter__(self) -> LoopLagProbe:
+        self._running = True
+        self._task = asyncio.create_task(self._probe())
+        await asyncio.sleep(self.interval * 2)
+        self._started = (time.process_time(), time.perf_counter())
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.cpu_seconds = time.process_time() - self._started[0]
+        self.wall_seconds = time.perf_counter() - self._started[1]
+        self._running = False
+        if self._task is not None:
+            await self._task
+
+
+async def started_runtime(
+    infrastructure: Infrastructure, database_url: str, **overrides: Any
+) -> ServiceRuntime:
+    """The profiles runtime on a topic of its own, started without waiting to join its group.
+
+    For tests that hand batches to the HR handler or to ``handle_records`` themselves.
+    """
+    runtime = create_runtime(
+        settings_for(database_url, infrastructure.kafka_bootstrap, **overrides),
+        hr_topic=unique_topic("hr.employees"),
+        consumer_name=f"profiles-{new_id()[:8]}",
+    )
+    await runtime.start()
+    return runtime
+
+
+async def apply_batch(runtime: ServiceRuntime, events: list[ReceivedEvent]) -> None:
+    """Apply ``events`` as one batch through the HR handler, in a unit of work of its own."""
+    assert isinstance(runtime.settings, ProfilesSettings)
+    handler = HrIngest(runtime.source, time_slice_seconds=runtime.settings.hr_ingest_time_slice_ms / 1000)
+    async with runtime.unit_of_work() as uow:
+        await handler(uow, events)
+        await uow.commit()
+
+
+async def ingest_batch(
+    runtime: ServiceRuntime, records: Sequence[tuple[bytes, bytes, list[tuple[str, bytes]]]]
+) -> None:
+    await apply_batch(runtime, received_events("hr.test", records))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic_core import PydanticCustomError
 
 from tandem_common.events.fields import (
     CountryCode,
@@ -51,6 +52,18 @@ class EmployeeHiredV1(EventSchema):
         return self.hire_date
 
 
+# Fields of a ``changed`` event that a hire requires, so a change may not blank them.
+_REQUIRED_ON_HIRE = (
+    "email",
+    "display_name",
+    "job_title",
+    "department",
+    "location",
+    "timezone",
+    "seniority_level",
+)
+
+
 class EmployeeChanges(BaseModel):
     """The partial object of fields a ``changed`` event may carry."""
 
@@ -65,6 +78,21 @@ class EmployeeChanges(BaseModel):
     timezone: TimeZoneName | None = None
     seniority_level: SeniorityLevel | None = None
     languages: list[LanguageTag] | None = Field(default=None, max_length=20)
+
+    # Every field defaults to None so that an absent field means "unchanged"; an explicit
+    # null is only meaningful where the record may hold no value: manager_id (the top of
+    # the tree) and languages (none known). A null elsewhere would blank a field the
+    # hire requires, so it is rejected here, at stage validate, naming the field.
+    @field_validator(*_REQUIRED_ON_HIRE, mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            # The message names the rule, never the value (events.md: no personal data).
+            raise PydanticCustomError(
+                "not_nullable",
+                "must not be null (a hire requires it; only manager_id and languages may be null)",
+            )
+        return value
 
     def present(self) -> dict[str, object]:
         """The fields the event actually set (``manager_id: null`` is a real change)."""

@@ -13,8 +13,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_common.db.bulk import copy_rows
-from tandem_profiles.adapters.tables import employees, hr_events
-from tandem_profiles.domain.employee import EmployeeRecord, HrEvent
+from tandem_profiles.adapters.hr_log_repository import HrLogRepository
+from tandem_profiles.adapters.tables import employees
+from tandem_profiles.domain.employee import EmployeeRecord, OrderKey
 from tandem_profiles.domain.mentoring import (
     EMPTY_MENTORING_PROFILE,
     Consents,
@@ -29,6 +30,8 @@ class StoredEmployee:
     version: int
     mentoring: MentoringProfile
     erased: bool = False
+    # The order key of the last HR event folded into ``record``; None when unknown.
+    hr_position: OrderKey | None = None
 
 
 def mentoring_from_data(data: Mapping[str, Any] | None) -> MentoringProfile:
@@ -74,17 +77,22 @@ def _record_from_row(row: Any) -> EmployeeRecord:
 
 
 def stored_from_row(row: Any) -> StoredEmployee:
+    position = None
+    if row.hr_position_seq is not None:
+        position = (row.hr_position_date, row.hr_position_time, row.hr_position_seq)
     return StoredEmployee(
         record=_record_from_row(row),
         version=row.profile_version,
         mentoring=mentoring_from_data(row.mentoring),
         erased=row.erased_at is not None,
+        hr_position=position,
     )
 
 
 def _row_from_stored(stored: StoredEmployee, erased_at: datetime | None = None) -> dict[str, Any]:
     record = stored.record
     location = record.location or {}
+    position = stored.hr_position or (None, None, None)
     return {
         "employee_id": record.employee_id,
         "status": record.status,
@@ -106,10 +114,12 @@ def _row_from_stored(stored: StoredEmployee, erased_at: datetime | None = None) 
         "birth_year": record.birth_year,
         "mentoring": stored.mentoring.to_data(),
         "erased_at": erased_at,
+        "hr_position_date": position[0],
+        "hr_position_time": position[1],
+        "hr_position_seq": position[2],
     }
 
 
-_EVENT_COLUMNS = ("employee_id", "ce_source", "ce_id", "kind", "effective_date", "ce_time", "data")
 _EMPLOYEE_COLUMNS = (
     "employee_id",
     "status",
@@ -131,6 +141,9 @@ _EMPLOYEE_COLUMNS = (
     "birth_year",
     "mentoring",
     "erased_at",
+    "hr_position_date",
+    "hr_position_time",
+    "hr_position_seq",
 )
 # ON COMMIT DELETE ROWS: the staging table lives with the pooled connection and is
 # empty at the start of every transaction.
@@ -159,6 +172,31 @@ _UPSERT_EMPLOYMENTS = text(
 )
 
 
+# One advisory lock per employee, taken in the order of the lock keys so that two
+# transactions locking overlapping sets cannot deadlock (a subquery with ORDER BY is
+# not flattened, so the locks are taken in its order). Each lock takes a slot of the
+# server's shared lock table (max_locks_per_transaction x max_connections), which
+# bounds the consumer batch size times the number of concurrent consumers.
+_LOCK_EMPLOYEES = text(
+    """
+    SELECT pg_advisory_xact_lock(key) FROM (
+        SELECT DISTINCT hashtextextended(id, 0) AS key
+        FROM unnest(CAST(:ids AS text[])) AS id ORDER BY key
+    ) AS keys
+    """
+)
+_ADVANCE_POSITIONS = text(
+    """
+    UPDATE employees AS e SET
+        hr_position_date = v.position_date, hr_position_time = v.position_time,
+        hr_position_seq = v.position_seq
+    FROM unnest(CAST(:ids AS text[]), CAST(:dates AS date[]), CAST(:times AS timestamptz[]),
+                CAST(:seqs AS bigint[])) AS v(employee_id, position_date, position_time, position_seq)
+    WHERE e.employee_id = v.employee_id
+    """
+)
+
+
 def _employee_record(stored: StoredEmployee) -> tuple[Any, ...]:
     row = _row_from_stored(stored)
     row["mentoring"] = orjson.dumps(row["mentoring"]).decode()
@@ -168,6 +206,17 @@ def _employee_record(stored: StoredEmployee) -> tuple[Any, ...]:
 class EmployeeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def lock_employees(self, employee_ids: Iterable[str]) -> None:
+        """Serialise this transaction with every other writer of these employees.
+
+        Row locks (``load(..., for_update=True)``) cover only employees that already
+        have a row; two consumers holding events of the same new employee (a rebalance)
+        would otherwise both see no row and both register it.
+        """
+        ids = sorted(set(employee_ids))
+        if ids:
+            await self._session.execute(_LOCK_EMPLOYEES, {"ids": ids})
 
     async def load(
         self, employee_ids: Iterable[str], *, for_update: bool = False
@@ -182,39 +231,6 @@ class EmployeeRepository:
             query = query.order_by(employees.c.employee_id).with_for_update()
         rows = await self._session.execute(query, {"ids": ids})
         return {row.employee_id: stored_from_row(row) for row in rows}
-
-    async def load_events(self, employee_ids: Iterable[str]) -> dict[str, list[HrEvent]]:
-        ids = sorted(set(employee_ids))
-        found: dict[str, list[HrEvent]] = {employee_id: [] for employee_id in ids}
-        if not ids:
-            return found
-        rows = await self._session.execute(
-            select(
-                hr_events.c.seq,
-                hr_events.c.employee_id,
-                hr_events.c.kind,
-                hr_events.c.effective_date,
-                hr_events.c.ce_time,
-                hr_events.c.data,
-            ).where(hr_events.c.employee_id == any_(bindparam("ids", type_=ARRAY(Text)))),
-            {"ids": ids},
-        )
-        for row in rows:
-            found[row.employee_id].append(
-                HrEvent(row.kind, row.effective_date, row.ce_time, row.seq, row.data)
-            )
-        return found
-
-    async def append_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        await copy_rows(
-            self._session,
-            hr_events.name,
-            _EVENT_COLUMNS,
-            [
-                tuple(orjson.dumps(row[c]).decode() if c == "data" else row[c] for c in _EVENT_COLUMNS)
-                for row in rows
-            ],
-        )
 
     async def save(self, stored: Sequence[StoredEmployee]) -> None:
         """Insert or update ``stored`` in bulk: COPY into a staging table, then one upsert."""
@@ -236,6 +252,25 @@ class EmployeeRepository:
                 "hires": [item.record.hire_date for item in stored],
                 "exits": [item.record.exit_date for item in stored],
                 "reasons": [item.record.exit_reason for item in stored],
+            },
+        )
+
+    async def advance_positions(self, positions: Mapping[str, OrderKey]) -> None:
+        """Record how far in the HR log the records of these employees are folded.
+
+        For records that did not change: the no-op events still count for ordering.
+        Only the position columns are written, so an erased row stays as it is.
+        """
+        if not positions:
+            return
+        ids = sorted(positions)
+        await self._session.execute(
+            _ADVANCE_POSITIONS,
+            {
+                "ids": ids,
+                "dates": [positions[i][0] for i in ids],
+                "times": [positions[i][1] for i in ids],
+                "seqs": [positions[i][2] for i in ids],
             },
         )
 
@@ -264,13 +299,8 @@ class EmployeeRepository:
         return [stored_from_row(row) for row in rows]
 
     async def purge_event_log(self, employee_id: str, purge: Any) -> None:
-        rows = await self._session.execute(
-            select(hr_events.c.seq, hr_events.c.data).where(hr_events.c.employee_id == employee_id)
-        )
-        for seq, data in rows.all():
-            await self._session.execute(
-                update(hr_events).where(hr_events.c.seq == seq).values(data=purge(data))
-            )
+        """Strip the employee's HR log (events and compacted snapshot) of personal data."""
+        await HrLogRepository(self._session).purge(employee_id, purge)
 
     async def purge_outbox_payloads(self, employee_id: str) -> int:
         """Null the payloads of this employee's already-sent outbox rows."""

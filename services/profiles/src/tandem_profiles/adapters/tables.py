@@ -43,6 +43,13 @@ employees = Table(
     Column("mentoring", JSONB, nullable=False),
     Column("erased_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Where in the employee's HR log this record is folded to: the order key
+    # (effective date, ce_time, seq) of the last event in it. An event sorting after it
+    # is applied to the record alone; NULL (rows older than this column) means unknown,
+    # and the next event replays the log.
+    Column("hr_position_date", Date),
+    Column("hr_position_time", DateTime(timezone=True)),
+    Column("hr_position_seq", BigInteger),
     Index("employees_department", "department"),
     Index("employees_country", "country"),
     Index("employees_status_exit", "status", "exit_date"),
@@ -63,6 +70,20 @@ hr_events = Table(
     Column("ce_time", DateTime(timezone=True), nullable=False),
     Column("data", JSONB, nullable=False),
     Index("hr_events_employee", "employee_id"),
+)
+
+# The compacted part of each employee's HR log: the record folded from the events that
+# were deleted from ``hr_events``, and the order key of the last of them (the horizon).
+hr_log_snapshots = Table(
+    "hr_log_snapshots",
+    metadata,
+    Column("employee_id", Text, primary_key=True),
+    Column("record", JSONB, nullable=False),
+    Column("position_date", Date, nullable=False),
+    Column("position_time", DateTime(timezone=True), nullable=False),
+    Column("position_seq", BigInteger, nullable=False),
+    Column("events_folded", BigInteger, nullable=False),
+    Column("compacted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 employments = Table(
