@@ -3,11 +3,19 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.tandem-installed
-PACKAGES := -e libs/common -e services/profiles -e services/matching
-PACKAGE_FILES := constraints.txt requirements-dev.txt libs/common/pyproject.toml \
-	services/profiles/pyproject.toml services/matching/pyproject.toml
+# Every package of the checkout: each folder under libs/ and services/ that has a
+# pyproject.toml. A new service (or library) is installed by the next make target.
+PACKAGE_DIRS := $(sort $(patsubst %/pyproject.toml,%,$(wildcard libs/*/pyproject.toml services/*/pyproject.toml)))
+PACKAGES := $(foreach dir,$(PACKAGE_DIRS),-e $(dir))
+PACKAGE_FILES := constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGE_DIRS))
+# mypy finds imports in every package's src/ and checks the pure packages strictly:
+# each service's domain/ and the matching engine/.
+empty :=
+space := $(empty) $(empty)
+MYPY_PATH := $(subst $(space),:,$(wildcard $(addsuffix /src,$(PACKAGE_DIRS))))
+STRICT_PACKAGES := $(wildcard services/*/src/*/domain services/*/src/*/engine)
 
-.PHONY: install run test test-unit lint format bench demo clean asyncapi
+.PHONY: install run test test-unit lint format bench demo clean asyncapi deploy-files
 
 install: $(STAMP)
 
@@ -32,7 +40,7 @@ test-unit: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy services/profiles/src/tandem_profiles/domain services/matching/src/tandem_matching/engine
+	MYPYPATH=$(MYPY_PATH) $(BIN)/mypy $(STRICT_PACKAGES)
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -40,6 +48,10 @@ format: install
 
 asyncapi: install
 	$(BIN)/tandem asyncapi --out docs/asyncapi.yaml
+
+# The services' parts of deploy/ (Compose, PostgreSQL init, Helm values), from their specs.
+deploy-files: install
+	$(BIN)/python -m tandem_common.deploy_files
 
 bench: install
 	$(BIN)/python -m bench

@@ -12,6 +12,7 @@ import pytest
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from tandem_common.settings import libpq_url
 from tandem_common.telemetry.setup import configure_telemetry
 from tandem_common.testing.backends import Infrastructure, provide_infrastructure
 
@@ -34,13 +35,9 @@ def infrastructure() -> Iterator[Infrastructure]:
         yield provided
 
 
-def _plain(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://")
-
-
 async def _create_database(infrastructure: Infrastructure) -> str:
     name = infrastructure.new_database_name()
-    admin = await asyncpg.connect(_plain(infrastructure.admin_database_url))
+    admin = await asyncpg.connect(libpq_url(infrastructure.admin_database_url))
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
@@ -49,7 +46,7 @@ async def _create_database(infrastructure: Infrastructure) -> str:
 
 
 async def _drop_database(infrastructure: Infrastructure, name: str) -> None:
-    admin = await asyncpg.connect(_plain(infrastructure.admin_database_url))
+    admin = await asyncpg.connect(libpq_url(infrastructure.admin_database_url))
     try:
         await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         await asyncio.sleep(0.05)

@@ -23,7 +23,6 @@ from bench.backbone.measure import (
     ConsumerResult,
     Rate,
     consumer_throughput,
-    plain_dsn,
     progress,
     raw_consume,
     raw_inserts,
@@ -32,6 +31,7 @@ from bench.backbone.measure import (
 )
 from bench.backbone.workload import BenchSettings, Topics, cloud_event_records, make_schemas
 from tandem_common.messaging.broker import provision_topics
+from tandem_common.settings import libpq_url
 from tandem_common.telemetry.setup import configure_telemetry
 from tandem_common.testing.backends import Infrastructure, provide_infrastructure
 
@@ -90,7 +90,7 @@ async def run(infrastructure: Infrastructure, args: argparse.Namespace) -> Resul
 
     async def fresh_database() -> str:
         name = infrastructure.new_database_name("bench")
-        admin = await asyncpg.connect(plain_dsn(infrastructure.admin_database_url))
+        admin = await asyncpg.connect(libpq_url(infrastructure.admin_database_url))
         try:
             await admin.execute(f'CREATE DATABASE "{name}"')
         finally:
@@ -140,7 +140,7 @@ async def run(infrastructure: Infrastructure, args: argparse.Namespace) -> Resul
 async def _drop(infrastructure: Infrastructure, databases: Sequence[str]) -> None:
     if not databases:
         return
-    admin = await asyncpg.connect(plain_dsn(infrastructure.admin_database_url))
+    admin = await asyncpg.connect(libpq_url(infrastructure.admin_database_url))
     try:
         for name in databases:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

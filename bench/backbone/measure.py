@@ -28,7 +28,7 @@ from tandem_common.migrations.runner import run_migrations
 from tandem_common.outbox.relay import OutboxRelay, RelaySettings
 from tandem_common.outbox.writer import OUTBOX_COLUMNS, publish_many_later
 from tandem_common.runtime.service import ServiceRuntime
-from tandem_common.settings import TandemSettings
+from tandem_common.settings import TandemSettings, libpq_url
 
 RAW_CONSUME_MAX_RECORDS = 2000
 WRITE_CHUNK = 1000
@@ -46,10 +46,6 @@ class Rate:
 
 def progress(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-def plain_dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
 async def raw_produce(bootstrap: str, topic: str, records: list[Record]) -> Rate:
@@ -121,7 +117,7 @@ CREATE TABLE {name} (
 async def raw_inserts(database_url: str, count: int, topic: str) -> tuple[Rate, Rate]:
     """COPY, then a pipelined ``executemany`` INSERT, of outbox-shaped rows."""
     rows = outbox_shaped_rows(count, topic)
-    connection = await asyncpg.connect(plain_dsn(database_url))
+    connection = await asyncpg.connect(libpq_url(database_url))
     try:
         await connection.execute(_OUTBOX_SHAPED_TABLE.format(name="raw_copy"))
         await connection.execute(_OUTBOX_SHAPED_TABLE.format(name="raw_insert"))
@@ -144,7 +140,7 @@ async def relay_throughput(
     """Rows written beforehand; timed from the relay's start until none is unsent."""
     engine = create_engine(database_url, pool_size=4, application_name="bench-relay")
     producer = RecordProducer(settings, client_id="bench-relay")
-    watcher = await asyncpg.connect(plain_dsn(database_url))
+    watcher = await asyncpg.connect(libpq_url(database_url))
     try:
         await run_migrations(engine, None)
         sessions = create_session_factory(engine)

@@ -29,10 +29,11 @@ import psutil
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from tandem_common.settings import libpq_url
 from tandem_common.testing.backends import provide_infrastructure
 from tandem_profiles.adapters.taxonomy_file import load_taxonomy
-from tandem_profiles.entrypoints.hr_publish import publish_file
-from tandem_profiles.hrfeed.generator import FeedRequest, generate_feed
+from tandem_testkit.hr_publish import publish_file
+from tandem_testkit.hrfeed.generator import FeedRequest, generate_feed
 
 REPO = Path(__file__).resolve().parents[2]
 PARTITIONS = 3
@@ -40,10 +41,6 @@ PARTITIONS = 3
 
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-def plain(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
 def generate(employees: int, path: Path) -> float:
@@ -96,7 +93,7 @@ async def raw_insert(database_url: str, path: Path) -> float:
                     value.get("languages", []),
                 )
             )
-    connection = await asyncpg.connect(plain(database_url))
+    connection = await asyncpg.connect(libpq_url(database_url))
     try:
         await connection.execute(
             """CREATE TABLE raw_employees (employee_id text primary key, status text, profile_version int,
@@ -137,7 +134,7 @@ async def run(employees: int) -> None:
         consume_rate = await raw_consume(infrastructure.kafka_bootstrap, topic, published)
         database = f"bench_ingest_{uuid.uuid4().hex[:8]}"
         raw_database = f"bench_raw_{uuid.uuid4().hex[:8]}"
-        admin_db = await asyncpg.connect(plain(infrastructure.admin_database_url))
+        admin_db = await asyncpg.connect(libpq_url(infrastructure.admin_database_url))
         await admin_db.execute(f'CREATE DATABASE "{database}"')
         await admin_db.execute(f'CREATE DATABASE "{raw_database}"')
         say("raw insert (COPY)")
@@ -175,7 +172,7 @@ async def run(employees: int) -> None:
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL,
             )
-        connection = await asyncpg.connect(plain(database_url))
+        connection = await asyncpg.connect(libpq_url(database_url))
         try:
             last_report = time.monotonic()
             while True:

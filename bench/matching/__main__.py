@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.matching.synthetic import organisation, program
+from tandem_testkit.matching_synthetic import organisation, program
 
 FULL = {
     "pairs_small": 10_000,

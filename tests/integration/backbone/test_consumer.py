@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from tandem_common.envelope import CloudEvent, encode_binary, encode_structured
 from tandem_common.messaging.received import ReceivedEvent
+from tandem_common.settings import libpq_url
 from tandem_common.testing.backends import Infrastructure
 from tests.support.backbone import (
     build_runtime,
@@ -248,9 +249,7 @@ async def test_structured_mode_input_is_accepted(infrastructure: Infrastructure,
 
 async def _set_database_open(infrastructure: Infrastructure, database_url: str, open_: bool) -> None:
     name = make_url(database_url).database
-    admin = await asyncpg.connect(
-        infrastructure.admin_database_url.replace("postgresql+asyncpg://", "postgresql://")
-    )
+    admin = await asyncpg.connect(libpq_url(infrastructure.admin_database_url))
     try:
         await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {"true" if open_ else "false"}')
         if not open_:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tandem_common.db.engine import create_engine
 from tandem_common.db.retention import Purged, purge_inbox, purge_sent_outbox
 from tandem_common.migrations.runner import run_migrations
+from tandem_common.settings import libpq_url
 from tandem_common.testing.backends import Infrastructure
 from tests.support.backbone import (
     build_runtime,
@@ -34,7 +35,7 @@ async def _migrated(database_url: str) -> AsyncEngine:
 
 
 async def _execute(database_url: str, sql: str, *args: object) -> None:
-    connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    connection = await asyncpg.connect(libpq_url(database_url))
     try:
         await connection.execute(sql, *args)
     finally:
@@ -72,7 +73,7 @@ async def _inbox_rows(database_url: str, prefix: str, count: int, *, age: str) -
 
 
 async def _count_by_prefix(database_url: str, table: str) -> dict[str, int]:
-    connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    connection = await asyncpg.connect(libpq_url(database_url))
     try:
         rows = await connection.fetch(
             f"SELECT split_part(ce_id, '-', 1) AS prefix, count(*) FROM {table} GROUP BY 1"
@@ -118,7 +119,7 @@ async def test_a_row_locked_by_another_transaction_is_left_for_the_next_run_not_
 ) -> None:
     engine = await _migrated(database_url)
     await _outbox_rows(database_url, "old", 300, created="2 days", sent="2 days")
-    holder = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    holder = await asyncpg.connect(libpq_url(database_url))
     try:
         holding = holder.transaction()
         await holding.start()

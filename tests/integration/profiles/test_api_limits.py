@@ -21,9 +21,9 @@ from tandem_common.settings import TandemSettings
 from tandem_common.testing.backends import Infrastructure
 from tandem_profiles.adapters.taxonomy_file import load_taxonomy
 from tandem_profiles.entrypoints.main import build_app
-from tandem_profiles.entrypoints.mentoring_loader import load_profiles
-from tandem_profiles.hrfeed.generator import FeedRequest, generate_feed
 from tandem_profiles.settings import ProfilesSettings
+from tandem_testkit.hrfeed.generator import FeedRequest, generate_feed
+from tandem_testkit.mentoring_loader import load_profiles
 from tests.support.kafka import produce
 from tests.support.profiles import ProfilesUnderTest, employee_row, hired, published
 

@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaProducer
 
 from tandem_common.envelope import STRUCTURED_CONTENT_TYPE
 from tandem_common.messaging.dead_letter import MAX_REASON_BYTES
+from tandem_common.settings import libpq_url
 from tandem_common.testing.backends import Infrastructure
 from tests.support.backbone import scalar, wait_until
 from tests.support.kafka import create_topics, headers_of, produce, read_all
@@ -166,9 +167,7 @@ async def test_an_email_in_the_timezone_column_never_reaches_the_reason_or_the_l
 
 async def _read_only(infrastructure: Infrastructure, database: str, on: bool) -> None:
     """What a managed failover looks like: the database turns read-only; sessions are cut."""
-    admin = await asyncpg.connect(
-        infrastructure.admin_database_url.replace("postgresql+asyncpg://", "postgresql://")
-    )
+    admin = await asyncpg.connect(libpq_url(infrastructure.admin_database_url))
     try:
         setting = "on" if on else "off"
         await admin.execute(f'ALTER DATABASE "{database}" SET default_transaction_read_only = {setting}')
@@ -218,9 +217,7 @@ async def _ready(service: ProfilesUnderTest) -> bool:
 
 
 async def _employees_direct(infrastructure: Infrastructure, database: str) -> int:
-    connection = await asyncpg.connect(
-        infrastructure.database_url(database).replace("postgresql+asyncpg://", "postgresql://")
-    )
+    connection = await asyncpg.connect(libpq_url(infrastructure.database_url(database)))
     try:
         return int(await connection.fetchval("SELECT count(*) FROM employees"))
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from tandem_common.settings import libpq_url
 from tandem_common.testing.backends import Infrastructure
 from tests.support.backbone import scalar, wait_until
 from tests.support.kafka import committed_offset, headers_of, produce, read_all
@@ -51,9 +52,7 @@ async def create_and_fill(service: ProfilesUnderTest, records) -> None:  # type:
 
 async def _close_database(infrastructure: Infrastructure, database_url: str, closed: bool) -> None:
     name = make_url(database_url).database
-    admin = await asyncpg.connect(
-        infrastructure.admin_database_url.replace("postgresql+asyncpg://", "postgresql://")
-    )
+    admin = await asyncpg.connect(libpq_url(infrastructure.admin_database_url))
     try:
         await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {"false" if closed else "true"}')
         if closed:

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.matching.synthetic import organisation
-from bench.matching.synthetic import program as synthetic_program
 from tandem_matching.engine import InvalidInput
 from tandem_matching.engine.planner import plan
 from tandem_matching.engine.timezones import overlap_hours, utc_offsets_hours
+from tandem_testkit.matching_synthetic import organisation
+from tandem_testkit.matching_synthetic import program as synthetic_program
 
 from .support import overlap_hours as independent_overlap
 from .support import person, program, validate_plan

@@ -61,9 +61,19 @@ app.kubernetes.io/component: {{ .name }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
 
-{{/* Services that own a database. */}}
+{{/* Whether a service owns a database; call with its values. Its ServiceSpec says so
+(`make deploy-files` writes a `database` entry for it). */}}
 {{- define "tandem.hasDatabase" -}}
-{{- if has . (list "profiles" "matching" "engagement") -}}true{{- end -}}
+{{- if hasKey . "database" -}}true{{- end -}}
+{{- end -}}
+
+{{/* Names of the public services (the gateway): the only pods internal APIs admit. */}}
+{{- define "tandem.publicServices" -}}
+{{- range $name, $cfg := .Values.services }}
+{{- if $cfg.public }}
+- {{ $name }}
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{/* All topic names: each base topic and its .dlq. */}}

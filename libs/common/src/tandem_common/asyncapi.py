@@ -5,12 +5,15 @@ model) and the channel declarations of each service (who sends and who receives 
 topic). The checked-in ``docs/asyncapi.yaml`` is this module's output; a test fails
 when the two differ, so the published contract cannot drift silently.
 
-The output is deterministic: the same code always renders the same bytes.
+The output is deterministic: the same code always renders the same bytes. This module
+assembles the document (servers, channels, operations); the message components are
+built in :mod:`tandem_common.asyncapi_messages`, the payload schemas in
+:mod:`tandem_common.asyncapi_schemas`, and ``tandem asyncapi`` lives in
+:mod:`tandem_common.asyncapi_cli`.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 import warnings
 from collections.abc import Iterable, Sequence
@@ -20,15 +23,18 @@ from typing import Any, Literal
 
 import yaml
 
+from tandem_common.asyncapi_messages import (
+    DEAD_LETTER_MESSAGE,
+    KAFKA_BINDING_VERSION,
+    dead_letter_message,
+    event_message,
+)
+from tandem_common.asyncapi_schemas import add_payload_schema
 from tandem_common.events.catalog import ALL_EVENTS
 from tandem_common.events.hr import HR_EVENTS, HR_TOPIC
 from tandem_common.events.registry import EventSchema
 
 ASYNCAPI_VERSION = "3.0.0"
-KAFKA_BINDING_VERSION = "0.5.0"
-DEAD_LETTER_MESSAGE = "DeadLetter"
-ERROR_STAGES = ("decode", "validate", "handle")
-_W3C_TRACEPARENT = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
 
 
 @dataclass(frozen=True)
@@ -111,9 +117,9 @@ def build_document(
     component_schemas: dict[str, Any] = {}
     component_messages: dict[str, Any] = {}
     for schema in schemas:
-        payload_name = _add_payload_schema(schema, component_schemas)
-        component_messages[schema.ce_type] = _message(schema, payload_name)
-    component_messages[DEAD_LETTER_MESSAGE] = _dead_letter_message()
+        payload_name = add_payload_schema(schema, component_schemas)
+        component_messages[schema.ce_type] = event_message(schema, payload_name)
+    component_messages[DEAD_LETTER_MESSAGE] = dead_letter_message()
 
     topics = sorted({schema.topic for schema in schemas} | {d.topic for d in declarations})
     channels: dict[str, Any] = {}
@@ -302,165 +308,3 @@ def _operations(
                 "messages": [{"$ref": f"#/channels/{dlq_channel}/messages/{DEAD_LETTER_MESSAGE}"}],
             }
     return operations
-
-
-def _title(schema: type[EventSchema]) -> str:
-    """``EmployeeHiredV1`` becomes ``Employee hired (v1)``."""
-    match = re.fullmatch(r"(.*?)V(\d+)", schema.__name__)
-    base, number = (match.group(1), match.group(2)) if match else (schema.__name__, None)
-    words = re.findall(r"[A-Z][a-z0-9]*|[a-z0-9]+", base) or [base]
-    text = " ".join([words[0], *(word.lower() for word in words[1:])])
-    return f"{text} (v{number})" if number else text
-
-
-def _message(schema: type[EventSchema], payload_name: str) -> dict[str, Any]:
-    key_schema = schema.model_json_schema()["properties"].get(schema.key_field, {})
-    key: dict[str, Any] = {"type": "string"}
-    if isinstance(key_schema.get("pattern"), str):
-        key["pattern"] = key_schema["pattern"]
-    key["description"] = f"The aggregate id: the event's `{schema.key_field}`."
-    return {
-        "name": schema.ce_type,
-        "title": _title(schema),
-        "summary": f"`{schema.ce_type}` on `{schema.topic}`.",
-        "contentType": "application/json",
-        "headers": _ce_headers(schema.ce_type),
-        "payload": {"$ref": f"#/components/schemas/{payload_name}"},
-        "bindings": {"kafka": {"key": key, "bindingVersion": KAFKA_BINDING_VERSION}},
-    }
-
-
-def _ce_headers(ce_type: str) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "required": ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "content-type"],
-        "properties": {
-            "ce_specversion": {"type": "string", "const": "1.0"},
-            "ce_id": {
-                "type": "string",
-                "minLength": 1,
-                "description": "Unique per ce_source; (ce_source, ce_id) identifies the event.",
-            },
-            "ce_source": {
-                "type": "string",
-                "minLength": 1,
-                "description": "Who produced the event, e.g. `workday/acme-prod`.",
-            },
-            "ce_type": {"type": "string", "const": ce_type},
-            "ce_time": {
-                "type": "string",
-                "format": "date-time",
-                "description": "RFC 3339 with a time zone offset.",
-            },
-            "content-type": {"type": "string", "const": "application/json"},
-            "ce_subject": {
-                "type": "string",
-                "minLength": 1,
-                "description": "Optional: the aggregate the event is about.",
-            },
-            "traceparent": {
-                "type": "string",
-                "pattern": _W3C_TRACEPARENT,
-                "description": "Optional W3C trace context.",
-            },
-            "tracestate": {"type": "string", "description": "Optional W3C trace state."},
-        },
-    }
-
-
-def _dead_letter_message() -> dict[str, Any]:
-    return {
-        "name": "dead-letter",
-        "title": "Dead letter",
-        "summary": "An undeliverable record, byte for byte, with the reason it failed.",
-        "description": (
-            "The original record's key, value and headers are kept unchanged; the error "
-            "headers are appended (and replace those of any earlier dead-lettering)."
-        ),
-        "headers": {
-            "type": "object",
-            "required": [
-                "x-error-reason",
-                "x-error-stage",
-                "x-original-topic",
-                "x-original-partition",
-                "x-original-offset",
-            ],
-            "properties": {
-                "x-error-reason": {
-                    "type": "string",
-                    "description": "A human-readable sentence naming the failing field.",
-                },
-                "x-error-stage": {"type": "string", "enum": list(ERROR_STAGES)},
-                "x-original-topic": {"type": "string"},
-                "x-original-partition": {"type": "string", "pattern": r"^[0-9]+$"},
-                "x-original-offset": {"type": "string", "pattern": r"^[0-9]+$"},
-            },
-            "additionalProperties": {
-                "type": "string",
-                "description": "The original record's headers, unchanged.",
-            },
-        },
-        "payload": {"description": "The original record value, unchanged; it need not be valid JSON."},
-        "bindings": {
-            "kafka": {
-                "key": {"type": "string", "description": "The original record key, unchanged."},
-                "bindingVersion": KAFKA_BINDING_VERSION,
-            }
-        },
-    }
-
-
-# -- payload schemas ------------------------------------------------------------------
-
-
-def _add_payload_schema(schema: type[EventSchema], components: dict[str, Any]) -> str:
-    """Hoist ``schema``'s JSON schema and its ``$defs`` into ``components``; returns its name.
-
-    A definition equal to one already there is shared; an unequal one of the same name
-    gets a numbered name, and every ``$ref`` follows the renaming.
-    """
-    generated = copy.deepcopy(schema.model_json_schema())
-    definitions: dict[str, Any] = generated.pop("$defs", {})
-    renames = {name: name for name in definitions}
-    # A rename can make a definition that refers to the renamed one unequal in turn,
-    # so this repeats until nothing changes; each definition is renamed at most once.
-    changed = True
-    while changed:
-        changed = False
-        for name, definition in definitions.items():
-            existing = components.get(renames[name])
-            if existing is not None and existing != _rewrite_refs(definition, renames):
-                renames[name] = _fresh_name(name, components, set(renames.values()))
-                changed = True
-    for name, definition in definitions.items():
-        components.setdefault(renames[name], _rewrite_refs(definition, renames))
-    generated["description"] = generated.get("description") or f"The data of `{schema.ce_type}`."
-    payload = _rewrite_refs(generated, renames)
-    payload_name = schema.__name__
-    if components.get(payload_name, payload) != payload:
-        payload_name = _fresh_name(payload_name, components, set())
-    components[payload_name] = payload
-    return payload_name
-
-
-def _fresh_name(name: str, components: dict[str, Any], taken: set[str]) -> str:
-    suffix = 2
-    while f"{name}_{suffix}" in components or f"{name}_{suffix}" in taken:
-        suffix += 1
-    return f"{name}_{suffix}"
-
-
-def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
-    if isinstance(node, dict):
-        rewritten: dict[str, Any] = {}
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
-                name = value.removeprefix("#/$defs/")
-                rewritten[key] = f"#/components/schemas/{renames.get(name, name)}"
-            else:
-                rewritten[key] = _rewrite_refs(value, renames)
-        return rewritten
-    if isinstance(node, list):
-        return [_rewrite_refs(item, renames) for item in node]
-    return node

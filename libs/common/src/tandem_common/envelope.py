@@ -95,24 +95,58 @@ def _offset_zone(offset: str) -> timezone:
     return timezone(-delta if offset[0] == "-" else delta)
 
 
+# Encoded once: the relay builds headers for every row it publishes.
+_SPEC_VERSION_BYTES = SPEC_VERSION.encode()
+_JSON_CONTENT_TYPE_BYTES = JSON_CONTENT_TYPE.encode()
+
+
+def binary_headers(
+    id: str,
+    source: str,
+    type: str,
+    time: datetime,
+    subject: str | None = None,
+    traceparent: str | None = None,
+    tracestate: str | None = None,
+    extensions: Mapping[str, str] | None = None,
+) -> Headers:
+    """The Kafka headers of an event in binary mode: every ``ce_*`` attribute, the
+    content type, and the W3C trace context.
+
+    The one place they are built, both for :func:`encode_binary` and for the outbox
+    relay, which has the attributes as columns of a row rather than a :class:`CloudEvent`.
+    """
+    headers: Headers = [
+        ("ce_specversion", _SPEC_VERSION_BYTES),
+        ("ce_id", id.encode()),
+        ("ce_source", source.encode()),
+        ("ce_type", type.encode()),
+        ("ce_time", format_time(time).encode()),
+        ("content-type", _JSON_CONTENT_TYPE_BYTES),
+    ]
+    if subject is not None:
+        headers.append(("ce_subject", subject.encode()))
+    if traceparent:
+        headers.append(("traceparent", traceparent.encode()))
+    if tracestate:
+        headers.append(("tracestate", tracestate.encode()))
+    if extensions:
+        headers.extend((f"ce_{name}", value.encode()) for name, value in extensions.items())
+    return headers
+
+
 def encode_binary(event: CloudEvent) -> tuple[bytes, Headers]:
     """The Kafka value and headers of ``event`` in binary mode."""
-    headers: Headers = [
-        ("ce_specversion", SPEC_VERSION.encode()),
-        ("ce_id", event.id.encode()),
-        ("ce_source", event.source.encode()),
-        ("ce_type", event.type.encode()),
-        ("ce_time", format_time(event.time).encode()),
-        ("content-type", JSON_CONTENT_TYPE.encode()),
-    ]
-    if event.subject is not None:
-        headers.append(("ce_subject", event.subject.encode()))
-    if event.traceparent:
-        headers.append(("traceparent", event.traceparent.encode()))
-    if event.tracestate:
-        headers.append(("tracestate", event.tracestate.encode()))
-    for name, value in event.extensions.items():
-        headers.append((f"ce_{name}", value.encode()))
+    headers = binary_headers(
+        event.id,
+        event.source,
+        event.type,
+        event.time,
+        event.subject,
+        event.traceparent,
+        event.tracestate,
+        event.extensions,
+    )
     return orjson.dumps(event.data), headers
 
 

@@ -25,14 +25,14 @@ def create_broker(settings: TandemSettings, *, client_id: str) -> KafkaBroker:
         acks="all",
         enable_idempotence=settings.kafka_idempotence,
         request_timeout_ms=settings.kafka_request_timeout_ms,
-        linger_ms=5,
-        max_batch_size=256 * 1024,
+        linger_ms=settings.kafka_linger_ms,
+        max_batch_size=settings.kafka_max_batch_bytes,
         allow_auto_create_topics=False,
         # FastStream logs what escapes a handler or its consume loop through this
         # logger; its routine lines (each message received and processed) are debug.
         logger=logging.getLogger("tandem.faststream"),
         log_level=logging.DEBUG,
-        graceful_timeout=15.0,
+        graceful_timeout=settings.kafka_graceful_timeout_seconds,
     )
 
 

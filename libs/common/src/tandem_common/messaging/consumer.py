@@ -42,7 +42,7 @@ from tandem_common.messaging.inbox import claim_new
 from tandem_common.messaging.producer import RecordProducer
 from tandem_common.messaging.progress import ConsumerProgress
 from tandem_common.messaging.received import PoisonEventError, ReceivedEvent
-from tandem_common.retry import Backoff
+from tandem_common.retry import Backoff, FailedAttempt, Retrier, RetryStopped
 from tandem_common.telemetry.instruments import backbone_instruments
 from tandem_common.telemetry.propagation import parent_from_traceparent, traceparent_of
 from tandem_common.telemetry.setup import tracer
@@ -54,6 +54,7 @@ BatchHandler = Callable[[UnitOfWork, Sequence[ReceivedEvent]], Awaitable[None]]
 
 
 DEFAULT_BACKOFF = Backoff()
+_YIELD_EVERY = 500
 
 
 class ConsumerStoppingError(Exception):
@@ -153,7 +154,11 @@ class ReliableConsumer:
         letters: list[DeadLetter] = []
         seen: set[tuple[str, str]] = set()
         batch_duplicates = 0
-        for record in records:
+        for position, record in enumerate(records, start=1):
+            if position % _YIELD_EVERY == 0:
+                # Decoding a 2,000-record batch takes tens of milliseconds: hand the loop
+                # back now and then, so heartbeats, the relay and the API keep going.
+                await asyncio.sleep(0)
             received = self._received(record, letters)
             if received is None:
                 continue
@@ -314,49 +319,53 @@ class ReliableConsumer:
         With ``unexplained_attempts``, a failure that is neither transient nor caused by
         data is retried too, a few times, before it is raised for the caller to split.
         """
-        attempt = 0
         unexplained = 0
-        while True:
-            try:
-                result = await operation()
-            except Exception as error:
-                if not is_transient(error):
-                    if not unexplained_attempts or _caused_by_data(error):
-                        raise
-                    unexplained += 1
-                    if unexplained >= self._unexplained_failure_attempts:
-                        raise
-                attempt += 1
-                self._instruments.retries.add(1, self._labels)
-                if attempt >= self._attempts_before_not_ready and not self.stalled:
-                    self.stalled = True
-                    self._set_ready_gauge()
-                    log.error(
-                        "consumer is stalled on a failure; not ready until it clears",
-                        extra={"subscriber": self.name, "attempt": attempt, "error": type(error).__name__},
-                    )
-                delay = self._backoff.delay(attempt)
-                log.warning(
-                    "handling failed; retrying",
-                    extra={
-                        "subscriber": self.name,
-                        "attempt": attempt,
-                        "error": type(error).__name__,
-                        "sqlstate": sqlstate(error),
-                        "delay": round(delay, 3),
-                    },
-                )
-                try:
-                    await asyncio.wait_for(self._stopping.wait(), timeout=delay)
-                except TimeoutError:
-                    continue
-                raise ConsumerStoppingError(self.name) from error
-            else:
-                if self.stalled:
-                    self.stalled = False
-                    self._set_ready_gauge()
-                    log.info("consumer recovered", extra={"subscriber": self.name})
-                return result
+
+        def retriable(error: Exception) -> bool:
+            nonlocal unexplained
+            if is_transient(error):
+                return True
+            if not unexplained_attempts or _caused_by_data(error):
+                return False
+            unexplained += 1
+            return unexplained < self._unexplained_failure_attempts
+
+        retrier = Retrier(
+            self._backoff, is_retriable=retriable, on_retry=self._will_retry, stop=self._stopping
+        )
+        try:
+            result = await retrier.run(operation)
+        except RetryStopped as stopped:
+            raise ConsumerStoppingError(self.name) from stopped.__cause__
+        if self.stalled:
+            self.stalled = False
+            self._set_ready_gauge()
+            log.info("consumer recovered", extra={"subscriber": self.name})
+        return result
+
+    def _will_retry(self, failure: FailedAttempt) -> None:
+        self._instruments.retries.add(1, self._labels)
+        if failure.number >= self._attempts_before_not_ready and not self.stalled:
+            self.stalled = True
+            self._set_ready_gauge()
+            log.error(
+                "consumer is stalled on a failure; not ready until it clears",
+                extra={
+                    "subscriber": self.name,
+                    "attempt": failure.number,
+                    "error": type(failure.error).__name__,
+                },
+            )
+        log.warning(
+            "handling failed; retrying",
+            extra={
+                "subscriber": self.name,
+                "attempt": failure.number,
+                "error": type(failure.error).__name__,
+                "sqlstate": sqlstate(failure.error),
+                "delay": round(failure.delay, 3),
+            },
+        )
 
 
 def _caused_by_data(error: BaseException) -> bool:

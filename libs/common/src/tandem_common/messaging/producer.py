@@ -34,8 +34,8 @@ class RecordProducer:
             acks="all",
             enable_idempotence=self._settings.kafka_idempotence,
             request_timeout_ms=self._settings.kafka_request_timeout_ms,
-            linger_ms=5,
-            max_batch_size=256 * 1024,
+            linger_ms=self._settings.kafka_linger_ms,
+            max_batch_size=self._settings.kafka_max_batch_bytes,
         )
         await producer.start()
         self._producer = producer

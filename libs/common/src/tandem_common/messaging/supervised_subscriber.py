@@ -33,7 +33,7 @@ from tandem_common.messaging.fetch_repair import (
     is_unreadable_record_error,
     repair_partition,
 )
-from tandem_common.retry import Backoff
+from tandem_common.retry import Backoff, FailedAttempt, Retrier
 
 log = logging.getLogger(__name__)
 
@@ -107,27 +107,41 @@ class ConsumeSupervisor:
 
     async def _recover(self, kafka_consumer: Any, error: BaseException) -> bool:
         """Repair and rewind, retrying until it works; ``False`` if the subscriber stops first."""
-        attempt = self.failures
-        while self._subscriber.running:
-            await asyncio.sleep(self._backoff.delay(attempt))
-            if not self._subscriber.running:
-                break
-            try:
-                if is_unreadable_record_error(error):
-                    await self._repair(kafka_consumer)
-                await rewind_to_committed(kafka_consumer)
-                return True
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                if not self._subscriber.running:
-                    break
-                attempt += 1
-                log.exception(
-                    "could not restart consuming yet; retrying",
-                    extra={"subscriber": self._consumer.name, "attempt": attempt},
-                )
-        return False
+        retrier = Retrier(
+            self._backoff,
+            # Anything is retried while the subscriber runs; once it stops, nothing is.
+            is_retriable=lambda _: self._subscriber.running,
+            on_retry=self._will_retry_restart,
+            pause=self._pause_while_running,
+        )
+        # The pauses go on from the consuming task's failures in a row, the first one
+        # before the first try.
+        retrier.failures = self.failures
+        if not await retrier.pause():
+            return False
+
+        async def restart() -> None:
+            if is_unreadable_record_error(error):
+                await self._repair(kafka_consumer)
+            await rewind_to_committed(kafka_consumer)
+
+        try:
+            await retrier.run(restart)
+        except Exception:
+            # The subscriber stopped, during a pause or with a try failing.
+            return False
+        return True
+
+    def _will_retry_restart(self, failure: FailedAttempt) -> None:
+        log.error(
+            "could not restart consuming yet; retrying",
+            exc_info=failure.error,
+            extra={"subscriber": self._consumer.name, "attempt": failure.number},
+        )
+
+    async def _pause_while_running(self, seconds: float) -> bool:
+        await asyncio.sleep(seconds)
+        return bool(self._subscriber.running)
 
     async def _repair(self, kafka_consumer: Any) -> None:
         # The exception does not say which partition failed, so each assigned one is

@@ -22,16 +22,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka.errors import KafkaError, KafkaTimeoutError
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tandem_common.db.errors import is_transient
 from tandem_common.db.tables import OUTBOX_CHANNEL
-from tandem_common.envelope import JSON_CONTENT_TYPE, SPEC_VERSION, format_time
+from tandem_common.envelope import binary_headers
 from tandem_common.messaging.producer import OutgoingRecord
-from tandem_common.retry import Backoff
+from tandem_common.retry import Backoff, FailedAttempt, Retrier, RetryStopped
 from tandem_common.runtime.tasks import TaskSupervisor, succeeded
 from tandem_common.telemetry.instruments import backbone_instruments
 from tandem_common.telemetry.propagation import parent_from_traceparent, traceparent_of
@@ -41,8 +39,6 @@ log = logging.getLogger(__name__)
 
 # Sends records in order per partition; returns once the broker has every one of them.
 SendRecords = Callable[[Sequence[OutgoingRecord]], Awaitable[None]]
-_SPEC_VERSION = SPEC_VERSION.encode()
-_JSON = JSON_CONTENT_TYPE.encode()
 
 # The relay's own statements run on the asyncpg connection directly: they are the hot
 # path, and asyncpg's records are far cheaper to read than ORM-level rows.
@@ -68,9 +64,16 @@ _BACKLOG = text(
 
 @dataclass(frozen=True)
 class RelaySettings:
+    """How the relay works; a service takes every value from its ``ServiceSettings``."""
+
     batch_size: int = 1000
     poll_seconds: float = 0.5
+    # The pauses while the database or the broker is away.
     backoff: Backoff = field(default_factory=Backoff)
+    # How often the backlog and lag gauges are read from the outbox.
+    gauge_interval_seconds: float = 1.0
+    # How often the listener checks that its connection is still open.
+    listen_check_seconds: float = 1.0
 
 
 class OutboxRelay:
@@ -120,30 +123,40 @@ class OutboxRelay:
 
     async def relay_continuously(self) -> None:
         """Relay passes until :meth:`stop`; outages are waited out, other errors raised."""
-        attempt = 0
+        retrier = Retrier(
+            self._settings.backoff,
+            on_failure=self._pass_failed,
+            on_retry=self._will_retry_pass,
+            pause=self._pause_unless_stopping,
+        )
         while not self._stopping.is_set():
             try:
-                sent = await self.relay_once()
-                await self._maintain()
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                self.healthy = False
-                if not _is_outage(error):
-                    raise
-                attempt += 1
-                delay = self._settings.backoff.delay(attempt)
-                log.warning(
-                    "outbox relay pass failed; retrying",
-                    extra={"error": repr(error), "attempt": attempt, "delay": round(delay, 2)},
-                )
-                await self._sleep(delay)
-                continue
-            attempt = 0
+                sent = await retrier.run(self._relay_pass)
+            except RetryStopped:
+                return
             self.healthy = True
             succeeded()
             if sent < self._settings.batch_size:
                 await self._sleep(self._settings.poll_seconds)
+
+    async def _relay_pass(self) -> int:
+        sent = await self.relay_once()
+        await self._maintain()
+        return sent
+
+    def _pass_failed(self, error: Exception) -> None:
+        self.healthy = False
+
+    def _will_retry_pass(self, failure: FailedAttempt) -> None:
+        log.warning(
+            "outbox relay pass failed; retrying",
+            extra={"error": repr(failure.error), "attempt": failure.number, "delay": round(failure.delay, 2)},
+        )
+
+    async def _pause_unless_stopping(self, seconds: float) -> bool:
+        # A NOTIFY ends the pause early, as it ends the wait between passes.
+        await self._sleep(seconds)
+        return not self._stopping.is_set()
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -197,17 +210,16 @@ class OutboxRelay:
                     },
                 )
                 spans.append(span)
-                headers = [
-                    ("ce_specversion", _SPEC_VERSION),
-                    ("ce_id", row["ce_id"].encode()),
-                    ("ce_source", row["ce_source"].encode()),
-                    ("ce_type", row["ce_type"].encode()),
-                    ("ce_time", format_time(row["ce_time"]).encode()),
-                    ("content-type", _JSON),
-                ]
-                if row["ce_subject"]:
-                    headers.append(("ce_subject", row["ce_subject"].encode()))
-                headers.extend((name, value.encode()) for name, value in traceparent_of(span).items())
+                trace = traceparent_of(span)
+                headers = binary_headers(
+                    row["ce_id"],
+                    row["ce_source"],
+                    row["ce_type"],
+                    row["ce_time"],
+                    row["ce_subject"] or None,
+                    trace.get("traceparent"),
+                    trace.get("tracestate"),
+                )
                 payload = row["payload"]
                 records.append(
                     (topic, row["key"].encode(), bytes(payload) if payload is not None else None, headers)
@@ -223,7 +235,7 @@ class OutboxRelay:
 
     async def _maintain(self) -> None:
         now = time.monotonic()
-        if now - self._last_gauges >= 1.0:
+        if now - self._last_gauges >= self._settings.gauge_interval_seconds:
             self._last_gauges = now
             async with self._engine.connect() as connection:
                 count, age = (await connection.execute(_BACKLOG)).one()
@@ -233,34 +245,24 @@ class OutboxRelay:
 
     async def listen(self) -> None:
         """Wake the relay on NOTIFY until :meth:`stop`; reconnect quietly after outages."""
-        attempt = 0
+        retrier = Retrier(self._settings.backoff, stop=self._stopping)
         while not self._stopping.is_set():
             try:
-                async with self._engine.connect() as connection:
-                    raw = await connection.get_raw_connection()
-                    driver = raw.driver_connection
-                    assert driver is not None
-                    await driver.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
-                    attempt = 0
-                    succeeded()
-                    self._wake.set()
-                    while not self._stopping.is_set() and not driver.is_closed():
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(self._stopping.wait(), timeout=1.0)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                if not is_transient(error):
-                    raise
-                attempt += 1
+                # Returns when the connection closes under it: it reconnects at once.
+                await retrier.run(lambda: self._listen_on_one_connection(retrier))
+            except RetryStopped:
+                return
+
+    async def _listen_on_one_connection(self, retrier: Retrier) -> None:
+        async with self._engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            await driver.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
+            # Listening: a later failure of this connection is retried from the shortest pause.
+            retrier.reset()
+            succeeded()
+            self._wake.set()
+            while not self._stopping.is_set() and not driver.is_closed():
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        self._stopping.wait(), timeout=self._settings.backoff.delay(attempt)
-                    )
-
-
-def _is_outage(error: BaseException) -> bool:
-    """The database or the broker is away (or slow): the rows wait, nothing is wrong with them."""
-    if is_transient(error):
-        return True
-    return isinstance(error, KafkaError) and (error.retriable or isinstance(error, KafkaTimeoutError))
+                    await asyncio.wait_for(self._stopping.wait(), timeout=self._settings.listen_check_seconds)

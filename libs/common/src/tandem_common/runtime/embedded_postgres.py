@@ -16,6 +16,8 @@ from pathlib import Path
 
 import asyncpg
 
+from tandem_common.settings import libpq_url
+
 log = logging.getLogger(__name__)
 
 
@@ -79,7 +81,7 @@ class EmbeddedPostgres:
 
 async def ensure_databases(admin_url: str, names: Iterable[str]) -> list[str]:
     """Create each missing database; returns those created."""
-    dsn = admin_url.replace("postgresql+asyncpg://", "postgresql://")
+    dsn = libpq_url(admin_url)
     connection = await asyncpg.connect(dsn)
     created = []
     try:

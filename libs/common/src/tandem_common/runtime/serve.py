@@ -19,6 +19,9 @@ def serve(name: str) -> int:
         raise UsageError(f"unknown service {name!r}; installed: {', '.join(services) or 'none'}")
     spec = services[name]
     settings = spec.settings()
+    if settings.service_name != spec.name:
+        # Its port and database URL are read under the settings' name.
+        raise UsageError(f"{name}: its settings belong to {settings.service_name!r}")
     try:
         app = spec.create_app(settings)
     except EdgeSettingsError as error:

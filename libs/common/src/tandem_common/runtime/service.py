@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from functools import partial
@@ -32,7 +33,7 @@ from tandem_common.messaging.producer import RecordProducer
 from tandem_common.messaging.subscription import subscribe
 from tandem_common.migrations.runner import run_migrations
 from tandem_common.outbox.relay import OutboxRelay, RelaySettings
-from tandem_common.retry import Backoff
+from tandem_common.retry import Backoff, FailedAttempt, Retrier
 from tandem_common.runtime.tasks import TaskSupervisor
 from tandem_common.settings import ServiceSettings
 from tandem_common.telemetry.setup import configure_telemetry
@@ -64,7 +65,7 @@ class ServiceRuntime:
         self._consumer_specs: list[tuple[str, BatchHandler, EventRegistry, str]] = []
         self._jobs: list[BackgroundJob] = []
         # The relay, its listener, the retention purge and every background job.
-        self.supervisor = TaskSupervisor()
+        self.supervisor = self._task_supervisor()
         self.engine: AsyncEngine | None = None
         self.session_factory: async_sessionmaker[AsyncSession] | None = None
         self.producer: RecordProducer | None = None
@@ -115,6 +116,8 @@ class ServiceRuntime:
         self.engine = create_engine(
             settings.database_url,
             pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_recycle_seconds=settings.db_pool_recycle_seconds,
             application_name=f"tandem-{self.name}",
         )
         self.session_factory = create_session_factory(self.engine)
@@ -122,18 +125,22 @@ class ServiceRuntime:
         await self._until_available("topic provisioning", lambda: provision_topics(settings, self._topics))
         self.producer = RecordProducer(settings, client_id=f"tandem-{self.name}")
         await self._until_available("kafka producer", self.producer.start)
+        backoff = Backoff(settings.retry_initial_seconds, settings.retry_max_seconds)
         self.relay = OutboxRelay(
             self.engine,
             self.producer.send_many,
             service=self.name,
             settings=RelaySettings(
-                batch_size=settings.outbox_batch_size, poll_seconds=settings.outbox_poll_seconds
+                batch_size=settings.outbox_batch_size,
+                poll_seconds=settings.outbox_poll_seconds,
+                backoff=backoff,
+                gauge_interval_seconds=settings.outbox_gauge_interval_seconds,
+                listen_check_seconds=settings.outbox_listen_check_seconds,
             ),
         )
-        self.supervisor = TaskSupervisor()
+        self.supervisor = self._task_supervisor()
         self.relay.supervise(self.supervisor)
         self.broker = create_broker(settings, client_id=f"tandem-{self.name}")
-        backoff = Backoff(settings.retry_initial_seconds, settings.retry_max_seconds)
         for topic, handler, registry, group in self._consumer_specs:
             consumer = ReliableConsumer(
                 name=group,
@@ -166,6 +173,11 @@ class ServiceRuntime:
             f"{self.name}-retention",
             lambda: purge_periodically(engine, policy, settings.retention_interval_seconds),
         )
+        # What start-up built (modules, schemas, the taxonomy) lives as long as the
+        # process: moved out of the collector's reach, a full collection stays short
+        # and does not stall the event loop in the middle of a large batch.
+        gc.collect()
+        gc.freeze()
         self.started = True
         log.info("service started", extra={"service": self.name, "port": settings.http_port})
 
@@ -189,22 +201,28 @@ class ServiceRuntime:
         assert self.engine is not None
         await run_migrations(self.engine, self._migrations, self._metadata)
 
+    def _task_supervisor(self) -> TaskSupervisor:
+        settings = self.settings
+        return TaskSupervisor(
+            backoff=Backoff(settings.task_restart_initial_seconds, settings.task_restart_max_seconds),
+            stable_after_seconds=settings.task_stable_after_seconds,
+            grace_seconds=settings.task_stop_grace_seconds,
+        )
+
     async def _until_available(self, what: str, action: Callable[[], Awaitable[Any]]) -> None:
         """Start-up waits for infrastructure that is still coming up, within limits."""
-        backoff = Backoff(0.2, 2.0)
-        deadline = asyncio.get_running_loop().time() + 60
-        attempt = 0
-        while True:
-            try:
-                await action()
-                return
-            except Exception as error:
-                attempt += 1
-                transient = is_transient(error) or "Kafka" in type(error).__name__
-                if not transient or asyncio.get_running_loop().time() > deadline:
-                    raise
-                log.warning(f"{what} not available yet; retrying", extra={"error": repr(error)})
-                await asyncio.sleep(backoff.delay(attempt))
+        settings = self.settings
+
+        def will_retry(failure: FailedAttempt) -> None:
+            log.warning(f"{what} not available yet; retrying", extra={"error": repr(failure.error)})
+
+        retrier = Retrier(
+            Backoff(settings.startup_retry_initial_seconds, settings.startup_retry_max_seconds),
+            is_retriable=_worth_waiting_for,
+            give_up_after_seconds=settings.startup_timeout_seconds,
+            on_retry=will_retry,
+        )
+        await retrier.run(action)
 
     # -- health ------------------------------------------------------------------
 
@@ -225,7 +243,7 @@ class ServiceRuntime:
         if self.engine is None:
             return False
         try:
-            async with asyncio.timeout(2):
+            async with asyncio.timeout(self.settings.readiness_probe_timeout_seconds):
                 async with self.engine.connect() as connection:
                     await connection.execute(text("SELECT 1"))
             return True
@@ -235,7 +253,7 @@ class ServiceRuntime:
     async def _broker_reachable(self) -> bool:
         host, _, port = self.settings.kafka_bootstrap.split(",")[0].rpartition(":")
         try:
-            async with asyncio.timeout(2):
+            async with asyncio.timeout(self.settings.readiness_probe_timeout_seconds):
                 _, writer = await asyncio.open_connection(host.strip("[]"), int(port))
             writer.close()
             with contextlib.suppress(Exception):
@@ -243,3 +261,11 @@ class ServiceRuntime:
             return True
         except Exception:
             return False
+
+
+def _worth_waiting_for(error: BaseException) -> bool:
+    """At start-up any broker error may be a broker still starting (aiokafka's admin
+    client says "Unable to get cluster metadata" then), and the wait is bounded anyway."""
+    from aiokafka.errors import KafkaError
+
+    return is_transient(error) or isinstance(error, KafkaError)

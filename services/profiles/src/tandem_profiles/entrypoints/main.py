@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -22,6 +21,7 @@ from tandem_profiles.adapters.taxonomy_file import load_taxonomy
 from tandem_profiles.entrypoints.api import profiles_router, validation_error_response
 from tandem_profiles.service.erasure import Erasure
 from tandem_profiles.service.hr_ingest import HrIngest
+from tandem_profiles.service.hr_log_compaction import HrLogCompaction
 from tandem_profiles.service.mentoring_profiles import MentoringProfiles
 from tandem_profiles.settings import ProfilesSettings
 
@@ -32,7 +32,13 @@ def create_runtime(
     settings: ProfilesSettings, *, hr_topic: str = HR_TOPIC, consumer_name: str = "profiles"
 ) -> ServiceRuntime:
     runtime = ServiceRuntime(settings, metadata=[metadata], migrations=MIGRATIONS, topics=[PROFILES_TOPIC])
-    runtime.consume(hr_topic, HrIngest(runtime.source), EventRegistry(HR_EVENTS), name=consumer_name)
+    time_slice_seconds = settings.hr_ingest_time_slice_ms / 1000
+    runtime.consume(
+        hr_topic,
+        HrIngest(runtime.source, time_slice_seconds=time_slice_seconds),
+        EventRegistry(HR_EVENTS),
+        name=consumer_name,
+    )
     erasure = Erasure(
         runtime.unit_of_work, source=runtime.source, retention_days=settings.erasure_retention_days
     )
@@ -41,6 +47,19 @@ def create_runtime(
         await erasure.run_periodically(settings.erasure_interval_seconds)
 
     runtime.background(erase_periodically)
+    compaction = HrLogCompaction(
+        runtime.unit_of_work,
+        window_days=settings.hr_replay_window_days,
+        min_events=settings.hr_compaction_min_events,
+        batch_events=settings.hr_compaction_batch_events,
+        page_size=settings.hr_compaction_page_size,
+        time_slice_seconds=time_slice_seconds,
+    )
+
+    async def compact_periodically(_: ServiceRuntime) -> None:
+        await compaction.run_periodically(settings.hr_compaction_interval_seconds)
+
+    runtime.background(compact_periodically)
     return runtime
 
 
@@ -60,12 +79,6 @@ def build_app(runtime: ServiceRuntime, settings: ProfilesSettings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error_response)
     install_edge(app, settings)
     return app
-
-
-async def load_demo(env: Mapping[str, str]) -> None:
-    from tandem_profiles.entrypoints.demo import load_demo_organisation
-
-    await load_demo_organisation(env)
 
 
 def declare_channels() -> list[ChannelDeclaration]:
@@ -91,6 +104,8 @@ service_spec = ServiceSpec(
     name="profiles",
     settings=ProfilesSettings,
     create_app=create_app,
-    demo=load_demo,
     declare_channels=declare_channels,
+    port=8001,
+    start_order=10,
+    database="profiles",
 )

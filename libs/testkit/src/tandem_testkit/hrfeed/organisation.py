@@ -17,8 +17,8 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from tandem_profiles.hrfeed.languages import draw_language_variants
-from tandem_profiles.hrfeed.reference_data import (
+from tandem_testkit.hrfeed.languages import draw_language_variants
+from tandem_testkit.hrfeed.reference_data import (
     COUNTRIES,
     DEPARTMENTS,
     HIRE_HISTORY_YEARS,

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from tandem_profiles.hrfeed.organisation import EXECUTIVE_DEPARTMENT, Organisation
-from tandem_profiles.hrfeed.reference_data import EXIT_REASONS
-from tandem_profiles.hrfeed.titles import job_title
+from tandem_testkit.hrfeed.organisation import EXECUTIVE_DEPARTMENT, Organisation
+from tandem_testkit.hrfeed.reference_data import EXIT_REASONS
+from tandem_testkit.hrfeed.titles import job_title
 
 IntArray = npt.NDArray[np.int64]
 

@@ -18,8 +18,8 @@ import numpy as np
 import numpy.typing as npt
 
 from tandem_profiles.domain.taxonomy import SkillTaxonomy
-from tandem_profiles.hrfeed.organisation import EXECUTIVE_DEPARTMENT, Organisation
-from tandem_profiles.hrfeed.reference_data import (
+from tandem_testkit.hrfeed.organisation import EXECUTIVE_DEPARTMENT, Organisation
+from tandem_testkit.hrfeed.reference_data import (
     DEPARTMENTS,
     GOAL_OFFERS,
     GOAL_OPENINGS,

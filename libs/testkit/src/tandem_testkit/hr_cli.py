@@ -18,9 +18,9 @@ from tqdm import tqdm
 
 from tandem_common.cli import UsageError
 from tandem_profiles.adapters.taxonomy_file import load_taxonomy
-from tandem_profiles.entrypoints.hr_publish import add_publish
-from tandem_profiles.entrypoints.mentoring_loader import add_load_mentoring
-from tandem_profiles.hrfeed.generator import Chunk, FeedRequest, generate_feed
+from tandem_testkit.hr_publish import add_publish
+from tandem_testkit.hrfeed.generator import Chunk, FeedRequest, generate_feed
+from tandem_testkit.mentoring_loader import add_load_mentoring
 
 MENTORING_SUFFIX = ".mentoring.jsonl"
 _MEBIBYTE = 1024 * 1024

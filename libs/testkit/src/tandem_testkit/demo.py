@@ -1,4 +1,17 @@
-"""The demonstration organisation: 500 people, loaded on the first start or with --demo."""
+"""The demonstration organisation: 500 people, loaded on the first start or with --demo.
+
+How ``tandem up`` finds it without profiles importing the testkit: this package
+registers :func:`load_profiles_demo` under the ``tandem.demo`` entry point group with
+the name of the service it fills (``profiles``). Once a service is ready on an empty
+database (or with ``tandem up --demo``), ``tandem up`` loads the ``tandem.demo`` entry
+point named after it and awaits it with the service's environment. A service that
+ships its own loader in ``ServiceSpec.demo`` keeps it; without the testkit installed
+the platform simply starts empty.
+
+The loader generates the feed, publishes it to ``hr.employees`` as HR systems do, and
+then loads the mentoring profiles through ``POST /v1/mentoring/bulk``, sending the
+service token the environment carries (``tandem up`` puts it there).
+"""
 
 from __future__ import annotations
 
@@ -8,15 +21,15 @@ from pathlib import Path
 
 from tandem_common.http.service_token import client_token
 from tandem_profiles.adapters.taxonomy_file import load_taxonomy
-from tandem_profiles.entrypoints.hr_publish import publish_file
-from tandem_profiles.entrypoints.mentoring_loader import load_profiles, read_profiles
-from tandem_profiles.hrfeed.generator import FeedRequest, generate_feed
+from tandem_testkit.hr_publish import publish_file
+from tandem_testkit.hrfeed.generator import FeedRequest, generate_feed
+from tandem_testkit.mentoring_loader import load_profiles, read_profiles
 
 DEMO_EMPLOYEES = 500
 DEMO_SEED = 2026
 
 
-async def load_demo_organisation(env: Mapping[str, str]) -> None:
+async def load_profiles_demo(env: Mapping[str, str]) -> None:
     with tempfile.TemporaryDirectory(prefix="tandem-demo-") as folder:
         events = Path(folder) / "demo.jsonl"
         profiles = Path(folder) / "demo.mentoring.jsonl"

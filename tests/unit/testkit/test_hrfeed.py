@@ -11,7 +11,7 @@ import pytest
 from tandem_profiles.adapters.taxonomy_file import load_taxonomy
 from tandem_profiles.domain.mentoring import validate_write
 from tandem_profiles.domain.taxonomy import SkillTaxonomy
-from tandem_profiles.hrfeed.generator import FeedRequest, HrFeed, generate_feed
+from tandem_testkit.hrfeed.generator import FeedRequest, HrFeed, generate_feed
 
 from .hrfeed_checks import CHANGED, EXITED, HIRED, check_record
 

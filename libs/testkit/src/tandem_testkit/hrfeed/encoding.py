@@ -13,11 +13,11 @@ from typing import Any
 
 import orjson
 
-from tandem_profiles.hrfeed.churn import Change, ChurnEvent, Exit
-from tandem_profiles.hrfeed.languages import LANGUAGE_TABLE
-from tandem_profiles.hrfeed.organisation import Organisation
-from tandem_profiles.hrfeed.reference_data import COUNTRIES, EMAIL_DOMAIN
-from tandem_profiles.hrfeed.titles import department_name, job_title
+from tandem_testkit.hrfeed.churn import Change, ChurnEvent, Exit
+from tandem_testkit.hrfeed.languages import LANGUAGE_TABLE
+from tandem_testkit.hrfeed.organisation import Organisation
+from tandem_testkit.hrfeed.reference_data import COUNTRIES, EMAIL_DOMAIN
+from tandem_testkit.hrfeed.titles import department_name, job_title
 
 TOPIC = "hr.employees"
 HIRED = "tandem.hr.employee.hired.v1"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from tandem_profiles.hrfeed.reference_data import COUNTRIES, Country
+from tandem_testkit.hrfeed.reference_data import COUNTRIES, Country
 
 ENGLISH = "en"
 

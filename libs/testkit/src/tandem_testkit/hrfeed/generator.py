@@ -15,21 +15,21 @@ from datetime import date
 import numpy as np
 
 from tandem_profiles.domain.taxonomy import SkillTaxonomy
-from tandem_profiles.hrfeed.churn import (
+from tandem_testkit.hrfeed.churn import (
     CHURN_WINDOW_DAYS,
     MAX_EVENTS_PER_PERSON,
     ChurnEvent,
     Exit,
     build_churn,
 )
-from tandem_profiles.hrfeed.encoding import DateLabels, LineEncoder, employee_ids, mentoring_lines
-from tandem_profiles.hrfeed.mentoring_profiles import (
+from tandem_testkit.hrfeed.encoding import DateLabels, LineEncoder, employee_ids, mentoring_lines
+from tandem_testkit.hrfeed.mentoring_profiles import (
     MentoringProfiles,
     SkillCatalogue,
     build_profiles,
 )
-from tandem_profiles.hrfeed.organisation import MAX_EMPLOYEES, Organisation, build_organisation
-from tandem_profiles.hrfeed.reference_data import REFERENCE_DATE
+from tandem_testkit.hrfeed.organisation import MAX_EMPLOYEES, Organisation, build_organisation
+from tandem_testkit.hrfeed.reference_data import REFERENCE_DATE
 
 DEFAULT_CHUNK = 50_000
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tandem_profiles.hrfeed.organisation import EXECUTIVE_DEPARTMENT
-from tandem_profiles.hrfeed.reference_data import (
+from tandem_testkit.hrfeed.organisation import EXECUTIVE_DEPARTMENT
+from tandem_testkit.hrfeed.reference_data import (
     CHIEF_EXECUTIVE_TITLE,
     DEPARTMENTS,
     EXECUTIVE_OFFICE,
