@@ -30,10 +30,25 @@ def create_broker(settings: TandemSettings, *, client_id: str) -> KafkaBroker:
         allow_auto_create_topics=False,
         # FastStream logs what escapes a handler or its consume loop through this
         # logger; its routine lines (each message received and processed) are debug.
-        logger=logging.getLogger("tandem.faststream"),
+        logger=_faststream_logger(),
         log_level=logging.DEBUG,
         graceful_timeout=settings.kafka_graceful_timeout_seconds,
     )
+
+
+class _TopicsAreProvisioned(logging.Filter):
+    """Drops FastStream's start-up reminder that auto-creation is off: Tandem creates
+    its topics itself (:func:`provision_topics`) before any subscriber starts."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Auto create topics is disabled")
+
+
+def _faststream_logger() -> logging.Logger:
+    logger = logging.getLogger("tandem.faststream")
+    if not any(isinstance(f, _TopicsAreProvisioned) for f in logger.filters):
+        logger.addFilter(_TopicsAreProvisioned())
+    return logger
 
 
 def dlq_topic(topic: str) -> str:
