@@ -10,14 +10,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.backbone.workload import (
     BenchSettings,
     Record,
     Schemas,
     effects_handler,
-    effects_metadata,
     outbox_shaped_rows,
     outgoing_events,
 )
@@ -29,6 +28,7 @@ from tandem_common.outbox.relay import OutboxRelay, RelaySettings
 from tandem_common.outbox.writer import OUTBOX_COLUMNS, publish_many_later
 from tandem_common.runtime.service import ServiceRuntime
 from tandem_common.settings import TandemSettings, libpq_url
+from tandem_testkit.harness import effects_metadata, topic_partitions
 
 RAW_CONSUME_MAX_RECORDS = 2000
 WRITE_CHUNK = 1000
@@ -80,7 +80,7 @@ async def raw_consume(bootstrap: str, topic: str, expected: int) -> Rate:
     )
     await consumer.start()
     try:
-        partitions = await _partitions(consumer, topic)
+        partitions = await topic_partitions(consumer, topic)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         received = 0
@@ -91,16 +91,6 @@ async def raw_consume(bootstrap: str, topic: str, expected: int) -> Rate:
         return Rate(received, time.perf_counter() - started)
     finally:
         await consumer.stop()
-
-
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    for _ in range(100):
-        found = consumer.partitions_for_topic(topic)
-        if found:
-            return [TopicPartition(topic, p) for p in sorted(found)]
-        await consumer._client.force_metadata_update()
-        await asyncio.sleep(0.1)
-    raise TimeoutError(f"topic {topic} has no partitions")
 
 
 _OUTBOX_SHAPED_TABLE = """

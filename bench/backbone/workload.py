@@ -15,14 +15,14 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 import orjson
-from sqlalchemy import Column, Integer, MetaData, Table, Text
 
 from tandem_common.db.unit_of_work import UnitOfWork
 from tandem_common.envelope import CloudEvent, encode_binary
 from tandem_common.events.registry import EventRegistry, EventSchema
 from tandem_common.messaging.received import ReceivedEvent
-from tandem_common.outbox.writer import OutgoingEvent, publish_many_later
+from tandem_common.outbox.writer import OutgoingEvent
 from tandem_common.settings import ServiceSettings
+from tandem_testkit.harness import PingData, record_effects
 
 DISTINCT_KEYS = 10_000
 SOURCE = "bench/backbone"
@@ -30,16 +30,6 @@ SOURCE = "bench/backbone"
 NOTE = "the quick brown fox jumps over the lazy dog; " * 5 + "pack my box with five dozen jugs"
 
 Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
-
-effects_metadata = MetaData()
-effects = Table(
-    "effects",
-    effects_metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("ce_id", Text, nullable=False),
-    Column("employee_id", Text, nullable=False),
-    Column("n", Integer, nullable=False),
-)
 
 
 class BenchSettings(ServiceSettings):
@@ -72,34 +62,22 @@ class Topics:
 class Schemas:
     relayed: type[EventSchema]
     ping: type[EventSchema]
-    pong: type[EventSchema]
+    pong: type[PingData]
 
     def consumer_registry(self) -> EventRegistry:
         return EventRegistry([self.ping, self.pong])
 
 
+class _Noted(PingData):
+    note: str
+
+
 def make_schemas(topics: Topics) -> Schemas:
-    class RelayedV1(EventSchema):
-        ce_type: ClassVar[str] = "tandem.bench.relayed.v1"
-        topic: ClassVar[str] = topics.relay
-        employee_id: str
-        n: int
-        note: str
-
-    class PingV1(EventSchema):
-        ce_type: ClassVar[str] = "tandem.bench.ping.v1"
-        topic: ClassVar[str] = topics.ping
-        employee_id: str
-        n: int
-        note: str
-
-    class PongV1(EventSchema):
-        ce_type: ClassVar[str] = "tandem.bench.pong.v1"
-        topic: ClassVar[str] = topics.pong
-        employee_id: str
-        n: int
-
-    return Schemas(RelayedV1, PingV1, PongV1)
+    return Schemas(
+        _Noted.on_topic("RelayedV1", "tandem.bench.relayed.v1", topics.relay),
+        _Noted.on_topic("PingV1", "tandem.bench.ping.v1", topics.ping),
+        PingData.on_topic("PongV1", "tandem.bench.pong.v1", topics.pong),
+    )
 
 
 def employee(n: int) -> str:
@@ -166,23 +144,9 @@ def outgoing_events(schemas: Schemas, count: int) -> list[OutgoingEvent]:
 
 def effects_handler(schemas: Schemas, *, with_outbox: bool):  # type: ignore[no-untyped-def]
     """One effect row per event; with ``with_outbox``, one follow-up outbox row too."""
+    pong = schemas.pong if with_outbox else None
 
     async def handle(uow: UnitOfWork, events: Sequence[ReceivedEvent]) -> None:
-        rows = [
-            {"ce_id": e.envelope.id, "employee_id": e.data.employee_id, "n": e.data.n}  # type: ignore[attr-defined]
-            for e in events
-        ]
-        await uow.session.execute(effects.insert(), rows)
-        if with_outbox:
-            await publish_many_later(
-                uow.session,
-                [
-                    e.follow_up(
-                        schemas.pong(employee_id=e.data.employee_id, n=e.data.n),  # type: ignore[attr-defined,call-arg]
-                        source=SOURCE,
-                    )
-                    for e in events
-                ],
-            )
+        await record_effects(uow, events, pong=pong, source=SOURCE)
 
     return handle

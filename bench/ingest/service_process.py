@@ -6,11 +6,11 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 
 from tandem_profiles.entrypoints.main import create_runtime
 from tandem_profiles.settings import ProfilesSettings
+from tandem_testkit.harness import serve_until_terminated
 
 
 async def main() -> None:
@@ -22,12 +22,7 @@ async def main() -> None:
         consumer_heartbeat_interval_ms=500,
         log_level="WARNING",
     )
-    runtime = create_runtime(settings, hr_topic=hr_topic, consumer_name=group)
-    await runtime.start()
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    await stop.wait()
-    await runtime.stop()
+    await serve_until_terminated(create_runtime(settings, hr_topic=hr_topic, consumer_name=group))
 
 
 if __name__ == "__main__":

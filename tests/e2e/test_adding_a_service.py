@@ -10,9 +10,6 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
-import signal
-import sys
-import tempfile
 import time
 import tomllib
 import uuid
@@ -26,8 +23,8 @@ from tandem_common.events.hr import HR_TOPIC
 from tandem_common.runtime.embedded_kafka import free_port, port_open
 from tests.support.kafka import produce
 from tests.support.profiles import hired
+from tests.support.tandem_up import REPO, TANDEM, tandem_env, tandem_home, tandem_up
 
-REPO = Path(__file__).resolve().parents[2]
 CLI_GREETING = "sample: installed from its own folder"
 
 # The recipe's files, for a service named `sample` that records the newest profile
@@ -262,18 +259,6 @@ def install_for_subprocesses(service: Path, site: Path) -> None:
     )
 
 
-async def _read_until(stream: asyncio.StreamReader, needle: str, lines: list[str], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        raw = await asyncio.wait_for(stream.readline(), timeout=max(0.1, deadline - time.monotonic()))
-        if not raw:
-            break
-        lines.append(raw.decode("utf-8", "replace").rstrip())
-        if needle in lines[-1]:
-            return
-    raise AssertionError(f"never saw {needle!r}; last lines:\n" + "\n".join(lines[-30:]))
-
-
 def _first(lines: list[str], prefix: str, text: str) -> int:
     return next(number for number, line in enumerate(lines) if line.startswith(prefix) and text in line)
 
@@ -294,43 +279,29 @@ async def test_a_service_from_the_recipe_starts_with_its_database_and_stops_clea
     write_service(service)
     install_for_subprocesses(service, site)
     kafka_port, profiles_port, sample_port = free_port(), free_port(), free_port()
-    (REPO / ".tandem").mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=REPO / ".tandem", prefix="e2e-service-") as home:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith("TANDEM_") or key == "TANDEM_LOG_LEVEL"
-        }
+    with tandem_home("e2e-service-") as home:
         paths = [str(site), str(service / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
-        env.update(
+        env = tandem_env(
+            home,
             PYTHONPATH=os.pathsep.join(paths),
-            TANDEM_HOME=home,
             TANDEM_EMBEDDED_KAFKA_PORT=str(kafka_port),
             TANDEM_PROFILES_PORT=str(profiles_port),
             TANDEM_SAMPLE_PORT=str(sample_port),
-            PYTHONUNBUFFERED="1",
         )
         # The CLI entry point of its pyproject adds `tandem sample`.
-        command = [sys.executable, "-m", "tandem_common.cli", "sample"]
         cli = await asyncio.create_subprocess_exec(
-            *command, cwd=REPO, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+            *TANDEM,
+            "sample",
+            cwd=REPO,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         cli_out, cli_err = await asyncio.wait_for(cli.communicate(), timeout=60)
         assert (cli.returncode, cli_out.decode()) == (0, CLI_GREETING + "\n"), cli_err.decode()
 
-        process = await asyncio.create_subprocess_exec(
-            *command[:-1],
-            "up",
-            cwd=REPO,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        assert process.stdout is not None
-        lines: list[str] = []
-        try:
-            await _read_until(process.stdout, "Tandem is up", lines, timeout=90)
-            started = "\n".join(lines)
+        async with tandem_up(env, ready_timeout=90) as up:
+            started = "\n".join(up.lines)
             # start_order 20: its stage starts once profiles (10) is ready.
             profiles_ready = started.index(f"profiles is ready on http://127.0.0.1:{profiles_port}")
             assert profiles_ready < started.index(f"sample is ready on http://127.0.0.1:{sample_port}")
@@ -342,7 +313,7 @@ async def test_a_service_from_the_recipe_starts_with_its_database_and_stops_clea
                 assert "sample_0001" in versions
             finally:
                 await database.close()
-            token = (Path(home) / "service-token").read_text().strip()
+            token = (home / "service-token").read_text().strip()
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{sample_port}") as client:
                 ready = await client.get("/readyz")
                 assert ready.status_code == 200, ready.text
@@ -354,18 +325,12 @@ async def test_a_service_from_the_recipe_starts_with_its_database_and_stops_clea
                 await produce(f"127.0.0.1:{kafka_port}", HR_TOPIC, [hired(employee_id)], partition=None)
                 seen = await _seen_version(client, employee_id, timeout=30)
                 assert seen == {"employee_id": employee_id, "profile_version": 1}
-        finally:
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-            remaining = (await asyncio.wait_for(process.stdout.read(), timeout=60)).decode()
-            code = await asyncio.wait_for(process.wait(), timeout=60)
-        output = "\n".join([*lines, remaining])
-        assert code == 0, output[-3000:]
-        assert "tandem   | stopped" in output
-        prefixes = {line.split(" | ")[0].strip() for line in output.splitlines() if " | " in line}
+        assert up.code == 0, up.output[-3000:]
+        assert "tandem   | stopped" in up.output
+        prefixes = {line.split(" | ")[0].strip() for line in up.output.splitlines() if " | " in line}
         assert prefixes == {"tandem", "profiles", "sample"}
         # The later stage stops first: sample is gone before profiles begins to stop.
-        log = output.splitlines()
+        log = up.output.splitlines()
         sample_stopped = _first(log, "sample ", '"service stopped"')
         assert sample_stopped < _first(log, "profiles ", '"Shutting down"')
         for port in (kafka_port, profiles_port, sample_port):

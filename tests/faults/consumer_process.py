@@ -12,6 +12,7 @@ import signal
 import sys
 
 from tandem_common.messaging.consumer import ReliableConsumer
+from tandem_testkit.harness import serve_until_terminated
 from tests.support.backbone import build_runtime, make_schemas, settings_for
 
 
@@ -28,12 +29,7 @@ async def main() -> None:
         ReliableConsumer.handle_records = crash_after_commit  # type: ignore[method-assign]
     schemas = make_schemas(in_topic, out_topic)
     runtime = build_runtime(settings_for(database_url, bootstrap), schemas, consumer_name=group)
-    await runtime.start()
-    print("started", flush=True)
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    await stop.wait()
-    await runtime.stop()
+    await serve_until_terminated(runtime, started_line="started")
 
 
 if __name__ == "__main__":

@@ -6,10 +6,10 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 
 from tandem_profiles.entrypoints.main import create_runtime
+from tandem_testkit.harness import serve_until_terminated
 from tests.support.profiles import settings_for
 
 
@@ -17,12 +17,7 @@ async def main() -> None:
     database_url, bootstrap, hr_topic, group = sys.argv[1:5]
     settings = settings_for(database_url, bootstrap, consumer_max_records=2000)
     runtime = create_runtime(settings, hr_topic=hr_topic, consumer_name=group)
-    await runtime.start()
-    print("started", flush=True)
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    await stop.wait()
-    await runtime.stop()
+    await serve_until_terminated(runtime, started_line="started")
 
 
 if __name__ == "__main__":

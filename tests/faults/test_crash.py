@@ -11,14 +11,13 @@ from pathlib import Path
 from tandem_common.testing.backends import Infrastructure
 from tests.support.backbone import (
     count_effects,
-    create_effects_table,
-    make_schemas,
     new_id,
     ping_record,
+    ping_service_ready,
     scalar,
     wait_until,
 )
-from tests.support.kafka import committed_offset, create_topics, produce, unique_topic
+from tests.support.kafka import committed_offset, produce
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -40,9 +39,7 @@ async def _spawn(*args: str, crash: bool) -> asyncio.subprocess.Process:
 async def test_kill_9_between_database_commit_and_offset_commit_keeps_effects_exactly_once(
     infrastructure: Infrastructure, database_url: str
 ) -> None:
-    schemas = make_schemas(unique_topic("pings"), unique_topic("pongs"))
-    await create_topics(infrastructure.kafka_bootstrap, [schemas.in_topic, schemas.out_topic])
-    await create_effects_table(database_url)
+    schemas = await ping_service_ready(infrastructure.kafka_bootstrap, database_url)
     group = f"crash-{new_id()[:8]}"
     await produce(
         infrastructure.kafka_bootstrap,

@@ -2,7 +2,8 @@
 
 It consumes ``tandem.test.ping.v1`` events, records one row per applied event in an
 ``effects`` table, and publishes one ``tandem.test.pong.v1`` per ping through the
-outbox. Each test gets its own topics, so schemas are made per test.
+outbox. Each test gets its own topics, so schemas are made per test. The table and the
+handler's work are ``tandem_testkit.harness``'s, which the backbone benchmark runs too.
 """
 
 from __future__ import annotations
@@ -15,26 +16,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Column, Integer, MetaData, Table, Text, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tandem_common.db.unit_of_work import UnitOfWork
 from tandem_common.envelope import CloudEvent, encode_binary
-from tandem_common.events.registry import EventRegistry, EventSchema
+from tandem_common.events.registry import EventRegistry
 from tandem_common.messaging.received import ReceivedEvent
-from tandem_common.outbox.writer import publish_many_later
 from tandem_common.runtime.service import ServiceRuntime
 from tandem_common.settings import ServiceSettings
-
-metadata = MetaData()
-effects = Table(
-    "effects",
-    metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("ce_id", Text, nullable=False),
-    Column("employee_id", Text, nullable=False),
-    Column("n", Integer, nullable=False),
-)
+from tandem_testkit.harness import PingData, effects, effects_metadata, record_effects
+from tests.support.kafka import create_topics, unique_topic
 
 
 class BackboneTestSettings(ServiceSettings):
@@ -43,8 +35,8 @@ class BackboneTestSettings(ServiceSettings):
 
 @dataclass
 class Schemas:
-    ping: type[EventSchema]
-    pong: type[EventSchema]
+    ping: type[PingData]
+    pong: type[PingData]
     in_topic: str
     out_topic: str
 
@@ -53,19 +45,20 @@ class Schemas:
 
 
 def make_schemas(in_topic: str, out_topic: str) -> Schemas:
-    class PingV1(EventSchema):
-        ce_type: ClassVar[str] = "tandem.test.ping.v1"
-        topic: ClassVar[str] = in_topic
-        employee_id: str
-        n: int
+    return Schemas(
+        PingData.on_topic("PingV1", "tandem.test.ping.v1", in_topic),
+        PingData.on_topic("PongV1", "tandem.test.pong.v1", out_topic),
+        in_topic,
+        out_topic,
+    )
 
-    class PongV1(EventSchema):
-        ce_type: ClassVar[str] = "tandem.test.pong.v1"
-        topic: ClassVar[str] = out_topic
-        employee_id: str
-        n: int
 
-    return Schemas(PingV1, PongV1, in_topic, out_topic)
+async def ping_service_ready(bootstrap: str, database_url: str) -> Schemas:
+    """Schemas on two new topics, the topics created, and the ``effects`` table made."""
+    schemas = make_schemas(unique_topic("pings"), unique_topic("pongs"))
+    await create_topics(bootstrap, [schemas.in_topic, schemas.out_topic])
+    await create_effects_table(database_url)
+    return schemas
 
 
 def ping_record(
@@ -89,21 +82,7 @@ def make_handler(
     async def handle(uow: UnitOfWork, events: Sequence[ReceivedEvent]) -> None:
         if before is not None:
             await before(events)
-        rows = [
-            {"ce_id": e.envelope.id, "employee_id": e.data.employee_id, "n": e.data.n}  # type: ignore[attr-defined]
-            for e in events
-        ]
-        await uow.session.execute(effects.insert(), rows)
-        await publish_many_later(
-            uow.session,
-            [
-                e.follow_up(
-                    schemas.pong(employee_id=e.data.employee_id, n=e.data.n),  # type: ignore[attr-defined,call-arg]
-                    source="tandem/backbonetest",
-                )
-                for e in events
-            ],
-        )
+        await record_effects(uow, events, pong=schemas.pong, source="tandem/backbonetest")
 
     return handle
 
@@ -130,7 +109,7 @@ def settings_for(database_url: str, bootstrap: str, **overrides: Any) -> Backbon
 async def create_effects_table(database_url: str) -> None:
     engine = create_async_engine(database_url)
     async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
+        await connection.run_sync(effects_metadata.create_all)
     await engine.dispose()
 
 
@@ -166,6 +145,13 @@ async def started(runtime: ServiceRuntime) -> ServiceRuntime:
 
     await wait_until(joined, timeout=30)
     return runtime
+
+
+async def started_ping_service(
+    database_url: str, bootstrap: str, schemas: Schemas, **options: Any
+) -> ServiceRuntime:
+    """The ping service on the fast test settings, started and joined (``build_runtime``'s options)."""
+    return await started(build_runtime(settings_for(database_url, bootstrap), schemas, **options))
 
 
 async def count_effects(database_url: str) -> dict[str, int]:

@@ -11,6 +11,22 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from tandem_testkit.harness import topic_partitions
+
+
+class RawName(str):
+    """A header name written as raw bytes: aiokafka's pure-Python builder calls ``encode``."""
+
+    raw: bytes
+
+    def __new__(cls, raw: bytes) -> RawName:
+        name = super().__new__(cls, "?" * len(raw))
+        name.raw = raw
+        return name
+
+    def encode(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        return self.raw
+
 
 def unique_topic(prefix: str) -> str:
     return f"{prefix}.{uuid.uuid4().hex[:8]}"
@@ -72,7 +88,7 @@ async def _read_once(bootstrap: str, topic: str, expected: int, timeout: float) 
     )
     await consumer.start()
     try:
-        partitions = await _wait_partitions(consumer, topic, timeout)
+        partitions = await topic_partitions(consumer, topic, timeout=timeout)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         records: list[Any] = []
@@ -89,17 +105,6 @@ async def _read_once(bootstrap: str, topic: str, expected: int, timeout: float) 
         return records
     finally:
         await consumer.stop()
-
-
-async def _wait_partitions(consumer: AIOKafkaConsumer, topic: str, timeout: float) -> list[TopicPartition]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        partitions = consumer.partitions_for_topic(topic)
-        if partitions:
-            return [TopicPartition(topic, p) for p in sorted(partitions)]
-        await consumer._client.force_metadata_update()
-        await asyncio.sleep(0.1)
-    raise TimeoutError(f"topic {topic} has no partitions")
 
 
 async def committed_offset(bootstrap: str, group: str, topic: str, partition: int = 0) -> int | None:

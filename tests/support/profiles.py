@@ -22,7 +22,7 @@ from tandem_common.messaging.received import ReceivedEvent
 from tandem_common.runtime.service import ServiceRuntime
 from tandem_common.testing.backends import Infrastructure
 from tandem_profiles.entrypoints.main import create_runtime
-from tandem_profiles.service.hr_ingest import HrIngest
+from tandem_profiles.service.hr_ingest import ingest_hr_events
 from tandem_profiles.settings import ProfilesSettings
 from tests.support.backbone import FAST_TEST_SETTINGS, new_id, wait_until
 from tests.support.kafka import create_topics, unique_topic
@@ -263,9 +263,9 @@ async def started_runtime(
 async def apply_batch(runtime: ServiceRuntime, events: list[ReceivedEvent]) -> None:
     """Apply ``events`` as one batch through the HR handler, in a unit of work of its own."""
     assert isinstance(runtime.settings, ProfilesSettings)
-    handler = HrIngest(runtime.source, time_slice_seconds=runtime.settings.hr_ingest_time_slice_ms / 1000)
+    time_slice_seconds = runtime.settings.hr_ingest_time_slice_ms / 1000
     async with runtime.unit_of_work() as uow:
-        await handler(uow, events)
+        await ingest_hr_events(uow, events, source=runtime.source, time_slice_seconds=time_slice_seconds)
         await uow.commit()
 
 

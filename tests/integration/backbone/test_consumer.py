@@ -21,14 +21,14 @@ from tests.support.backbone import (
     create_effects_table,
     make_schemas,
     ping_record,
+    ping_service_ready,
     scalar,
     settings_for,
-    started,
+    started_ping_service,
     wait_until,
 )
 from tests.support.kafka import (
     committed_offset,
-    create_topics,
     headers_of,
     produce,
     read_all,
@@ -36,22 +36,13 @@ from tests.support.kafka import (
 )
 
 
-def _topics():
-    in_topic, out_topic = unique_topic("pings"), unique_topic("pongs")
-    return make_schemas(in_topic, out_topic)
-
-
 async def test_an_event_delivered_three_times_has_one_effect(
     infrastructure: Infrastructure, database_url: str
 ) -> None:
-    schemas = _topics()
-    await create_topics(infrastructure.kafka_bootstrap, [schemas.in_topic, schemas.out_topic])
-    await create_effects_table(database_url)
+    schemas = await ping_service_ready(infrastructure.kafka_bootstrap, database_url)
     record = ping_record(1, event_id="same-event")
     await produce(infrastructure.kafka_bootstrap, schemas.in_topic, [record, record, record])
-    runtime = await started(
-        build_runtime(settings_for(database_url, infrastructure.kafka_bootstrap), schemas)
-    )
+    runtime = await started_ping_service(database_url, infrastructure.kafka_bootstrap, schemas)
     try:
         consumer = runtime.consumers[0]
 
@@ -80,7 +71,7 @@ async def test_two_consumers_applying_the_same_events_at_once_apply_each_once(
     infrastructure: Infrastructure, database_url: str
 ) -> None:
     """What a rebalance does: the old and the new owner both hold the same batch."""
-    schemas = _topics()
+    schemas = make_schemas(unique_topic("pings"), unique_topic("pongs"))
     await create_effects_table(database_url)
     gate = asyncio.Event()
 
@@ -151,9 +142,7 @@ def _without(headers: list[tuple[str, bytes]], name: str) -> list[tuple[str, byt
 async def test_each_kind_of_bad_input_goes_to_the_dlq_and_the_next_good_message_is_processed(
     infrastructure: Infrastructure, database_url: str
 ) -> None:
-    schemas = _topics()
-    await create_topics(infrastructure.kafka_bootstrap, [schemas.in_topic, schemas.out_topic])
-    await create_effects_table(database_url)
+    schemas = await ping_service_ready(infrastructure.kafka_bootstrap, database_url)
     good_value, good_headers = encode_binary(_event(id="good-1"))
     bad: list[tuple[str, str, bytes | None, list[tuple[str, bytes]]]] = [
         ("not JSON", "decode", b"{not json", encode_binary(_event(id="b1"))[1]),
@@ -181,9 +170,7 @@ async def test_each_kind_of_bad_input_goes_to_the_dlq_and_the_next_good_message_
     records = [(b"E1", value, headers) for _, _, value, headers in bad]
     records.append((b"E1", good_value, good_headers))
     await produce(infrastructure.kafka_bootstrap, schemas.in_topic, records)
-    runtime = await started(
-        build_runtime(settings_for(database_url, infrastructure.kafka_bootstrap), schemas)
-    )
+    runtime = await started_ping_service(database_url, infrastructure.kafka_bootstrap, schemas)
     try:
         consumer = runtime.consumers[0]
 
@@ -227,14 +214,10 @@ async def test_each_kind_of_bad_input_goes_to_the_dlq_and_the_next_good_message_
 
 
 async def test_structured_mode_input_is_accepted(infrastructure: Infrastructure, database_url: str) -> None:
-    schemas = _topics()
-    await create_topics(infrastructure.kafka_bootstrap, [schemas.in_topic, schemas.out_topic])
-    await create_effects_table(database_url)
+    schemas = await ping_service_ready(infrastructure.kafka_bootstrap, database_url)
     value, headers = encode_structured(_event(id="structured-1"))
     await produce(infrastructure.kafka_bootstrap, schemas.in_topic, [(b"E1", value, headers)])
-    runtime = await started(
-        build_runtime(settings_for(database_url, infrastructure.kafka_bootstrap), schemas)
-    )
+    runtime = await started_ping_service(database_url, infrastructure.kafka_bootstrap, schemas)
     try:
         consumer = runtime.consumers[0]
 
@@ -263,12 +246,8 @@ async def _set_database_open(infrastructure: Infrastructure, database_url: str, 
 async def test_a_database_outage_mid_stream_is_retried_without_committing_and_applied_once(
     infrastructure: Infrastructure, database_url: str
 ) -> None:
-    schemas = _topics()
-    await create_topics(infrastructure.kafka_bootstrap, [schemas.in_topic, schemas.out_topic])
-    await create_effects_table(database_url)
-    runtime = await started(
-        build_runtime(settings_for(database_url, infrastructure.kafka_bootstrap), schemas)
-    )
+    schemas = await ping_service_ready(infrastructure.kafka_bootstrap, database_url)
+    runtime = await started_ping_service(database_url, infrastructure.kafka_bootstrap, schemas)
     consumer = runtime.consumers[0]
     try:
         await produce(

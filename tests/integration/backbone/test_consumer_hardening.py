@@ -12,20 +12,17 @@ from tandem_common.testing.backends import Infrastructure
 from tests.support.backbone import (
     build_runtime,
     count_effects,
-    create_effects_table,
-    make_schemas,
     ping_record,
+    ping_service_ready,
     settings_for,
-    started,
+    started_ping_service,
     wait_until,
 )
-from tests.support.kafka import create_topics, headers_of, produce, read_all, unique_topic
+from tests.support.kafka import headers_of, produce, read_all
 
 
 async def _prepared(infrastructure: Infrastructure, database_url: str, records):  # type: ignore[no-untyped-def]
-    schemas = make_schemas(unique_topic("pings"), unique_topic("pongs"))
-    await create_topics(infrastructure.kafka_bootstrap, [schemas.in_topic, schemas.out_topic])
-    await create_effects_table(database_url)
+    schemas = await ping_service_ready(infrastructure.kafka_bootstrap, database_url)
     await produce(infrastructure.kafka_bootstrap, schemas.in_topic, records)
     return schemas
 
@@ -41,9 +38,7 @@ async def test_an_unexplained_failure_that_passes_on_retry_dead_letters_nothing(
             failures["left"] -= 1
             raise RuntimeError("a passing fault the classifier does not know")
 
-    runtime = await started(
-        build_runtime(settings_for(database_url, infrastructure.kafka_bootstrap), schemas, before=flaky)
-    )
+    runtime = await started_ping_service(database_url, infrastructure.kafka_bootstrap, schemas, before=flaky)
     try:
         await wait_until(lambda: _effects_are(database_url, 20), timeout=30)
     finally:
@@ -65,10 +60,8 @@ async def test_a_failure_that_reproduces_on_one_event_dead_letters_only_that_eve
         if any(event.data.n == 7 for event in events):  # type: ignore[attr-defined]
             raise RuntimeError("secret value 7 in the message")
 
-    runtime = await started(
-        build_runtime(
-            settings_for(database_url, infrastructure.kafka_bootstrap), schemas, before=refuse_seven
-        )
+    runtime = await started_ping_service(
+        database_url, infrastructure.kafka_bootstrap, schemas, before=refuse_seven
     )
     try:
         await wait_until(lambda: _effects_are(database_url, 19), timeout=60)

@@ -29,6 +29,13 @@ async def _migrated(database_url: str):
     return engine
 
 
+async def _outbox_ready(bootstrap: str, database_url: str, partitions: int = 1):
+    """A new topic, its schemas, and the engine of the migrated database."""
+    topic = unique_topic("outbox")
+    await create_topics(bootstrap, [topic], partitions=partitions)
+    return topic, make_schemas("unused", topic), await _migrated(database_url)
+
+
 def _events(schemas, count: int, keys: int = 10, run: int = 1) -> list[OutgoingEvent]:
     """``count`` events over ``keys`` keys, each key in runs of ``run`` consecutive events."""
     return [
@@ -76,10 +83,7 @@ def _relay(engine, producer: RecordProducer | _slowed) -> OutboxRelay:
 async def test_a_rolled_back_transaction_publishes_nothing_and_a_committed_one_publishes_each_row_once(
     infrastructure: Infrastructure, database_url: str
 ) -> None:
-    topic = unique_topic("outbox")
-    schemas = make_schemas("unused", topic)
-    await create_topics(infrastructure.kafka_bootstrap, [topic])
-    engine = await _migrated(database_url)
+    topic, schemas, engine = await _outbox_ready(infrastructure.kafka_bootstrap, database_url)
     producer = await _producer(infrastructure)
     relay = _relay(engine, producer)
     task = asyncio.create_task(relay.run())
@@ -133,10 +137,7 @@ async def test_rows_wait_while_the_broker_is_unreachable_and_drain_after_it_retu
     proxy = CuttableProxy(proxy_port, broker_port)
     await proxy.start()
     bootstrap = f"127.0.0.1:{proxy_port}"
-    topic = unique_topic("outbox")
-    schemas = make_schemas("unused", topic)
-    await create_topics(bootstrap, [topic])
-    engine = await _migrated(database_url)
+    topic, schemas, engine = await _outbox_ready(bootstrap, database_url)
     producer = RecordProducer(
         TandemSettings(kafka_bootstrap=bootstrap, kafka_request_timeout_ms=3000),
         client_id="outbox-test",
@@ -172,10 +173,7 @@ async def test_rows_wait_while_the_broker_is_unreachable_and_drain_after_it_retu
 async def test_two_relays_at_once_never_send_a_row_twice(
     infrastructure: Infrastructure, database_url: str
 ) -> None:
-    topic = unique_topic("outbox")
-    schemas = make_schemas("unused", topic)
-    await create_topics(infrastructure.kafka_bootstrap, [topic], partitions=3)
-    engine = await _migrated(database_url)
+    topic, schemas, engine = await _outbox_ready(infrastructure.kafka_bootstrap, database_url, partitions=3)
     # Runs of one key let the second relay find rows whose older siblings are not held
     # by the first; interleaved keys would (rightly) serialise them behind it.
     events = _events(schemas, 3000, keys=50, run=60)
@@ -229,10 +227,7 @@ class _FailingFirst:
 async def test_the_relay_keeps_relaying_after_its_pass_raised_many_times(
     infrastructure: Infrastructure, database_url: str
 ) -> None:
-    topic = unique_topic("outbox")
-    schemas = make_schemas("unused", topic)
-    await create_topics(infrastructure.kafka_bootstrap, [topic])
-    engine = await _migrated(database_url)
+    topic, schemas, engine = await _outbox_ready(infrastructure.kafka_bootstrap, database_url)
     events = _events(schemas, 500)
     await _write(engine, events, commit=True)
     producer = await _producer(infrastructure)

@@ -15,15 +15,14 @@ from tandem_common.testing.backends import Infrastructure
 from tests.support.backbone import (
     build_runtime,
     count_effects,
-    create_effects_table,
-    make_schemas,
     ping_record,
+    ping_service_ready,
     scalar,
     settings_for,
     started,
     wait_until,
 )
-from tests.support.kafka import create_topics, produce, unique_topic
+from tests.support.kafka import produce
 
 DAY = 24 * 3600
 
@@ -139,9 +138,7 @@ async def test_a_row_locked_by_another_transaction_is_left_for_the_next_run_not_
 async def test_the_runtime_purges_periodically_and_a_redelivery_inside_the_inbox_window_has_no_second_effect(
     infrastructure: Infrastructure, database_url: str
 ) -> None:
-    schemas = make_schemas(unique_topic("pings"), unique_topic("pongs"))
-    await create_topics(infrastructure.kafka_bootstrap, [schemas.in_topic, schemas.out_topic])
-    await create_effects_table(database_url)
+    schemas = await ping_service_ready(infrastructure.kafka_bootstrap, database_url)
     inside, outside = ping_record(1, event_id="inside"), ping_record(2, event_id="outside")
     settings = settings_for(database_url, infrastructure.kafka_bootstrap, retention_interval_seconds=0.2)
     assert settings.inbox_retain_seconds == 15 * DAY

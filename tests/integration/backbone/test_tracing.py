@@ -9,21 +9,18 @@ from tandem_common.telemetry.setup import tracer
 from tandem_common.testing.backends import Infrastructure
 from tests.support.backbone import (
     build_runtime,
-    create_effects_table,
-    make_schemas,
     ping_record,
+    ping_service_ready,
     settings_for,
     wait_until,
 )
-from tests.support.kafka import create_topics, headers_of, produce, read_all, unique_topic
+from tests.support.kafka import headers_of, produce, read_all
 
 
 async def test_one_trace_id_runs_from_the_published_event_to_the_next_topic(
     infrastructure: Infrastructure, database_url: str, telemetry: InMemorySpanExporter
 ) -> None:
-    schemas = make_schemas(unique_topic("pings"), unique_topic("pongs"))
-    await create_topics(infrastructure.kafka_bootstrap, [schemas.in_topic, schemas.out_topic])
-    await create_effects_table(database_url)
+    schemas = await ping_service_ready(infrastructure.kafka_bootstrap, database_url)
     with tracer().start_as_current_span("hr system publishes") as origin:
         traceparent = current_trace_headers()["traceparent"]
     trace_id = origin.get_span_context().trace_id

@@ -15,36 +15,19 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.record.default_records import _DefaultRecordBatchBuilderPy
 
 from tandem_common.messaging.consumer import ReliableConsumer
-from tandem_common.runtime.service import ServiceRuntime
 from tandem_common.testing.backends import Infrastructure
 from tests.support.backbone import (
-    build_runtime,
     count_effects,
-    create_effects_table,
-    make_schemas,
     new_id,
     ping_record,
-    settings_for,
+    ping_service_ready,
+    started_ping_service,
     wait_until,
 )
-from tests.support.kafka import committed_offset, create_topics, headers_of, produce, read_all, unique_topic
+from tests.support.kafka import RawName, committed_offset, headers_of, produce, read_all
 
 BAD_NAME = b"\xff\xfe"
 RESTART_MESSAGE = "the consuming task failed; restarting it from the committed offsets"
-
-
-class RawName(str):
-    """A header name written as raw bytes: aiokafka's pure-Python builder calls ``encode``."""
-
-    raw: bytes
-
-    def __new__(cls, raw: bytes) -> RawName:
-        name = super().__new__(cls, "?" * len(raw))
-        name.raw = raw
-        return name
-
-    def encode(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
-        return self.raw
 
 
 async def produce_one_batch(bootstrap: str, topic: str, records: Sequence[Any]) -> None:
@@ -80,16 +63,6 @@ def failures(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
     return seen
 
 
-async def started(runtime: ServiceRuntime) -> ServiceRuntime:
-    await runtime.start()
-
-    async def joined() -> bool:
-        return all(consumer.joined for consumer in runtime.consumers)
-
-    await wait_until(joined, timeout=30)
-    return runtime
-
-
 def effects_are(database_url: str, expected: dict[str, int]) -> Any:
     async def check() -> bool:
         return await count_effects(database_url) == expected
@@ -108,15 +81,13 @@ async def test_a_header_name_that_is_not_utf8_is_dead_lettered_and_its_batch_nei
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     bootstrap = infrastructure.kafka_bootstrap
-    schemas = make_schemas(unique_topic("pings"), unique_topic("pongs"))
-    await create_topics(bootstrap, [schemas.in_topic, schemas.out_topic])
-    await create_effects_table(database_url)
+    schemas = await ping_service_ready(bootstrap, database_url)
     key, value, headers = ping_record(3)
     poisoned = (key, value, [*headers, (RawName(BAD_NAME), b"x")])
     batch = [ping_record(1), ping_record(2), poisoned, ping_record(4), ping_record(5)]
     await produce_one_batch(bootstrap, schemas.in_topic, batch)
     name = f"unfetchable-{new_id()[:8]}"
-    runtime = await started(build_runtime(settings_for(database_url, bootstrap), schemas, consumer_name=name))
+    runtime = await started_ping_service(database_url, bootstrap, schemas, consumer_name=name)
     try:
         consumer = runtime.consumers[0]
         await wait_until(effects_are(database_url, {f"ping-{n}": 1 for n in (1, 2, 4, 5)}), timeout=20)
@@ -161,9 +132,7 @@ async def test_an_unexpected_error_in_the_consuming_task_restarts_it_from_the_co
     """The fetch takes records off the partition and then fails, so their position has
     moved on: only a restart from the committed offset delivers them."""
     bootstrap = infrastructure.kafka_bootstrap
-    schemas = make_schemas(unique_topic("pings"), unique_topic("pongs"))
-    await create_topics(bootstrap, [schemas.in_topic, schemas.out_topic])
-    await create_effects_table(database_url)
+    schemas = await ping_service_ready(bootstrap, database_url)
     await produce(bootstrap, schemas.in_topic, [ping_record(n) for n in range(1, 6)])
     name = f"unfetchable-{new_id()[:8]}"
     original_getmany = AIOKafkaConsumer.getmany
@@ -177,7 +146,7 @@ async def test_an_unexpected_error_in_the_consuming_task_restarts_it_from_the_co
         return fetched
 
     monkeypatch.setattr(AIOKafkaConsumer, "getmany", getmany_failing_once)
-    runtime = await started(build_runtime(settings_for(database_url, bootstrap), schemas, consumer_name=name))
+    runtime = await started_ping_service(database_url, bootstrap, schemas, consumer_name=name)
     try:
         consumer = runtime.consumers[0]
         await wait_until(effects_are(database_url, {f"ping-{n}": 1 for n in range(1, 6)}), timeout=20)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import orjson
 
 from tandem_common.testing.backends import Infrastructure
-from tandem_profiles.service.erasure import Erasure
+from tandem_profiles.entrypoints.jobs import ErasureJob
 from tests.support.backbone import scalar, wait_until
 from tests.support.kafka import produce
 from tests.support.profiles import (
@@ -50,7 +50,9 @@ async def test_erasure_keeps_only_analytics_fields_publishes_erased_and_purges_p
 
         await wait_until(relayed)
         now = datetime(2025, 2, 1, 12, 0, tzinfo=UTC)
-        erasure = Erasure(runtime.unit_of_work, source=runtime.source, retention_days=365, clock=lambda: now)
+        erasure = ErasureJob(
+            runtime.unit_of_work, source=runtime.source, retention_days=365, clock=lambda: now
+        )
         assert erasure.cutoff().isoformat() == "2024-02-02"
         assert await erasure.run_once() == 1
         assert await erasure.run_once() == 0

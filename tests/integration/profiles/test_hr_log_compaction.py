@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from tandem_common.runtime.service import ServiceRuntime
 from tandem_common.testing.backends import Infrastructure
-from tandem_profiles.service.erasure import Erasure
-from tandem_profiles.service.hr_log_compaction import CompactionReport, HrLogCompaction
+from tandem_profiles.entrypoints.jobs import CompactionReport, ErasureJob, HrLogCompactionJob
 from tests.support.backbone import scalar
 from tests.support.profiles import (
     changed,
@@ -40,7 +39,7 @@ async def runtime(infrastructure: Infrastructure, database_url: str):
     await started.stop()
 
 
-def _compaction(runtime: ServiceRuntime, **overrides: Any) -> HrLogCompaction:
+def _compaction(runtime: ServiceRuntime, **overrides: Any) -> HrLogCompactionJob:
     options: dict[str, Any] = {
         "window_days": 730,
         "min_events": 100,
@@ -48,7 +47,7 @@ def _compaction(runtime: ServiceRuntime, **overrides: Any) -> HrLogCompaction:
         "page_size": 2,
         "clock": lambda: NOW,
     }
-    return HrLogCompaction(runtime.unit_of_work, **{**options, **overrides})
+    return HrLogCompactionJob(runtime.unit_of_work, **{**options, **overrides})
 
 
 async def _long_history(runtime: ServiceRuntime, employee_id: str) -> None:
@@ -191,7 +190,7 @@ async def test_late_events_before_and_after_the_snapshot_position(
     ) == ("2015-06-30", f"Old {OLD_CHANGES}", "Finance", {"country": "BR", "city": "Sao Paulo"})
 
     # Erasure strips the log snapshots too.
-    erasure = Erasure(runtime.unit_of_work, source=runtime.source, retention_days=365, clock=lambda: NOW)
+    erasure = ErasureJob(runtime.unit_of_work, source=runtime.source, retention_days=365, clock=lambda: NOW)
     assert await erasure.run_once() == 2
     snapshot = await _log_snapshot(database_url, "K7")
     assert snapshot is not None

@@ -20,20 +20,10 @@ from tandem_common.asyncapi import (
 )
 from tandem_common.events.catalog import ALL_EVENTS
 from tandem_common.events.registry import EventSchema
+from tests.support.event_contract import CE_HEADERS, TRACE_HEADERS
 
 REPO = Path(__file__).resolve().parents[3]
 CHECKED_IN = REPO / "docs" / "asyncapi.yaml"
-CE_HEADERS = {
-    "ce_specversion",
-    "ce_id",
-    "ce_source",
-    "ce_type",
-    "ce_time",
-    "content-type",
-    "ce_subject",
-    "traceparent",
-    "tracestate",
-}
 REQUIRED_CE_HEADERS = {"ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time"}
 ERROR_HEADERS = {
     "x-error-reason",
@@ -72,7 +62,7 @@ def test_every_event_type_has_a_message(document: dict[str, Any], schema: type[E
     assert message["contentType"] == "application/json"
     headers = message["headers"]
     assert headers["type"] == "object"
-    assert set(headers["properties"]) >= CE_HEADERS
+    assert set(headers["properties"]) >= CE_HEADERS | TRACE_HEADERS
     assert set(headers["required"]) >= REQUIRED_CE_HEADERS
     assert not set(headers["required"]) & {"ce_subject", "traceparent", "tracestate"}
     assert headers["properties"]["ce_specversion"]["const"] == "1.0"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from random import Random
 
@@ -12,7 +11,8 @@ import pytest
 
 from tandem_common.retry import Backoff
 from tandem_common.runtime.tasks import TaskSupervisor, succeeded
-from tandem_profiles.service.erasure import Erasure
+from tandem_profiles.entrypoints.jobs import ErasureJob
+from tests.support.retry import RecordingBackoff
 
 ATTEMPTS = (1, 2, 1024, 1025, 10**6, 10**9)
 
@@ -46,17 +46,6 @@ def test_any_backoff_shape_stays_finite_and_capped(backoff: Backoff, longest: fl
 
 def test_a_zero_backoff_never_pauses() -> None:
     assert [Backoff(0.0, 0.0).delay(attempt) for attempt in ATTEMPTS] == [0.0] * len(ATTEMPTS)
-
-
-@dataclass(frozen=True)
-class _RecordingBackoff(Backoff):
-    """No pause at all; remembers which attempt number each restart asked about."""
-
-    asked: list[int] = field(default_factory=list)
-
-    def delay(self, attempt: int, rng: Random | None = None) -> float:
-        self.asked.append(attempt)
-        return 0.0
 
 
 async def _until(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
@@ -111,7 +100,7 @@ async def test_a_job_that_reports_success_starts_its_backoff_again_from_the_firs
             succeeded()
             await asyncio.sleep(0)
 
-    backoff = _RecordingBackoff()
+    backoff = RecordingBackoff()
     supervisor = TaskSupervisor(backoff=backoff)
     supervisor.start("periodic", periodic)
     try:
@@ -135,7 +124,7 @@ async def test_a_task_that_stayed_up_past_the_stable_period_restarts_from_the_fi
         await asyncio.sleep(lifetime or 0)
         raise OSError("gone")
 
-    backoff = _RecordingBackoff()
+    backoff = RecordingBackoff()
     supervisor = TaskSupervisor(backoff=backoff, stable_after_seconds=0.1)
     supervisor.start("job", job)
     try:
@@ -221,9 +210,9 @@ async def test_the_erasure_loop_reports_each_successful_run_to_its_supervisor() 
             raise ConnectionError("database away")
         return 0
 
-    erasure = Erasure(lambda: None, source="tests", retention_days=1, clock=lambda: datetime.now(UTC))  # type: ignore[arg-type,return-value]
+    erasure = ErasureJob(lambda: None, source="tests", retention_days=1, clock=lambda: datetime.now(UTC))  # type: ignore[arg-type,return-value]
     erasure.run_once = run_once  # type: ignore[method-assign]
-    backoff = _RecordingBackoff()
+    backoff = RecordingBackoff()
     supervisor = TaskSupervisor(backoff=backoff)
     supervisor.start("erasure", lambda: erasure.run_periodically(0.0))
     try:

@@ -26,23 +26,10 @@ from tandem_common.messaging.fetch_repair import (
     parse_record_batches,
     repair_partition,
 )
+from tests.support.kafka import RawName
 
 BAD_NAME = b"\xff\xfe"
 T0 = 1_700_000_000_000
-
-
-class RawName(str):
-    """A header name written as raw bytes: aiokafka's pure-Python builder calls ``encode``."""
-
-    raw: bytes
-
-    def __new__(cls, raw: bytes) -> RawName:
-        name = super().__new__(cls, "?" * len(raw))
-        name.raw = raw
-        return name
-
-    def encode(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
-        return self.raw
 
 
 Record = tuple[bytes | None, bytes | None, list[tuple[str, bytes | None]]]

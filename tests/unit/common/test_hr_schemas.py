@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from tandem_common.events.hr import EmployeeChangedV1, EmployeeHiredV1
+from tests.support.event_contract import HIRED_REQUIRED
 
 HIRED = {
     "employee_id": "E000123",
@@ -55,20 +56,7 @@ def test_values_outside_the_rules_are_rejected_naming_the_field(
     assert where in locations
 
 
-@pytest.mark.parametrize(
-    "missing",
-    [
-        "employee_id",
-        "email",
-        "display_name",
-        "job_title",
-        "department",
-        "location",
-        "timezone",
-        "hire_date",
-        "seniority_level",
-    ],
-)
+@pytest.mark.parametrize("missing", sorted(HIRED_REQUIRED))
 def test_each_required_field_is_required(missing: str) -> None:
     data = {k: v for k, v in HIRED.items() if k != missing}
     with pytest.raises(ValidationError):

@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from random import Random
 
 import pytest
 
 from tandem_common.retry import Backoff, FailedAttempt, Retrier, RetryStopped
-
-
-@dataclass(frozen=True)
-class _RecordingBackoff(Backoff):
-    """No pause at all; remembers which attempt number each pause asked about."""
-
-    asked: list[int] = field(default_factory=list)
-
-    def delay(self, attempt: int, rng: Random | None = None) -> float:
-        self.asked.append(attempt)
-        return 0.0
+from tests.support.retry import RecordingBackoff
 
 
 def _failing(errors: list[Exception], result: str = "done") -> tuple[Callable[[], Awaitable[str]], list[int]]:
@@ -37,7 +25,7 @@ def _failing(errors: list[Exception], result: str = "done") -> tuple[Callable[[]
 
 
 async def test_transient_failures_are_retried_until_the_operation_succeeds() -> None:
-    backoff = _RecordingBackoff()
+    backoff = RecordingBackoff()
     operation, calls = _failing([ConnectionRefusedError(), TimeoutError(), OSError("gone")])
 
     assert await Retrier(backoff).run(operation) == "done"
@@ -46,7 +34,7 @@ async def test_transient_failures_are_retried_until_the_operation_succeeds() -> 
 
 
 async def test_any_other_failure_is_raised_at_once() -> None:
-    backoff = _RecordingBackoff()
+    backoff = RecordingBackoff()
     operation, calls = _failing([ValueError("a bug, not an outage")])
 
     with pytest.raises(ValueError, match="a bug"):
@@ -58,7 +46,7 @@ async def test_any_other_failure_is_raised_at_once() -> None:
 async def test_the_caller_decides_what_is_retriable() -> None:
     operation, calls = _failing([KeyError("k"), KeyError("k")])
 
-    retrier = Retrier(_RecordingBackoff(), is_retriable=lambda error: isinstance(error, KeyError))
+    retrier = Retrier(RecordingBackoff(), is_retriable=lambda error: isinstance(error, KeyError))
     assert await retrier.run(operation) == "done"
     assert len(calls) == 3
 
@@ -82,7 +70,7 @@ async def test_hooks_see_every_failure_and_each_retry_with_its_number_and_pause(
 
 
 async def test_the_attempt_numbers_given_to_the_backoff_are_the_failures_in_a_row() -> None:
-    backoff = _RecordingBackoff()
+    backoff = RecordingBackoff()
     operation, _ = _failing([OSError()] * 6)
 
     await Retrier(backoff).run(operation)
@@ -90,7 +78,7 @@ async def test_the_attempt_numbers_given_to_the_backoff_are_the_failures_in_a_ro
 
 
 async def test_it_gives_up_at_the_nth_failure_in_a_row() -> None:
-    backoff = _RecordingBackoff()
+    backoff = RecordingBackoff()
     operation, calls = _failing([OSError("1"), OSError("2"), OSError("3"), OSError("4")])
 
     with pytest.raises(OSError, match="3"):
@@ -142,7 +130,7 @@ async def test_a_pause_of_its_own_stops_the_retrier_by_answering_false() -> None
 
 
 async def test_success_resets_the_count_so_the_next_run_starts_from_the_first_pause() -> None:
-    backoff = _RecordingBackoff()
+    backoff = RecordingBackoff()
     retrier = Retrier(backoff)
 
     first, _ = _failing([OSError(), OSError()])
@@ -154,7 +142,7 @@ async def test_success_resets_the_count_so_the_next_run_starts_from_the_first_pa
 
 
 async def test_reset_from_inside_a_long_running_operation_restarts_the_count() -> None:
-    backoff = _RecordingBackoff()
+    backoff = RecordingBackoff()
     retrier = Retrier(backoff)
     script = iter(["fail", "connect then fail", "succeed"])
 
@@ -170,7 +158,7 @@ async def test_reset_from_inside_a_long_running_operation_restarts_the_count() -
 
 
 async def test_the_pause_method_waits_as_after_the_latest_failure() -> None:
-    backoff = _RecordingBackoff()
+    backoff = RecordingBackoff()
     retrier = Retrier(backoff)
     retrier.failures = 4
 
@@ -185,7 +173,7 @@ async def test_cancellation_is_never_retried() -> None:
         started.set()
         await asyncio.Event().wait()
 
-    retrier = Retrier(_RecordingBackoff(), is_retriable=lambda _: True)
+    retrier = Retrier(RecordingBackoff(), is_retriable=lambda _: True)
     task = asyncio.create_task(retrier.run(waits_forever))
     await started.wait()
     task.cancel()

@@ -138,8 +138,21 @@ def test_missing_input_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert not out.exists()
 
 
-def write_people(path: Path, people: list[dict[str, Any]]) -> None:
-    path.write_text("".join(json.dumps(p) + "\n" for p in people), encoding="utf-8")
+def jsonl(people: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(p) + "\n" for p in people)
+
+
+def plan_with(
+    tmp_path: Path, program_text: str, people_text: str, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str, Path]:
+    """`match plan` on these files: exit code, stdout, stderr, and where the plan goes."""
+    program_path, people_path = tmp_path / "program.json", tmp_path / "people.jsonl"
+    program_path.write_text(program_text, encoding="utf-8")
+    people_path.write_text(people_text, encoding="utf-8")
+    out = tmp_path / "plan.json"
+    argv = ["match", "plan", "--program", str(program_path), "--participants", str(people_path)]
+    code, stdout, stderr = run([*argv, "--out", str(out)], capsys)
+    return code, stdout, stderr, out
 
 
 def test_plan_writes_an_explained_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -148,22 +161,7 @@ def test_plan_writes_an_explained_plan(tmp_path: Path, capsys: pytest.CaptureFix
         person("E2", offers={"stakeholder-management": 5}, wants={"social-media": 3}),
         person("E3", wants={"python": 2}),
     ]
-    write_people(tmp_path / "people.jsonl", people)
-    (tmp_path / "program.json").write_text(json.dumps(program("reciprocal")))
-    out = tmp_path / "plan.json"
-    code, stdout, stderr = run(
-        [
-            "match",
-            "plan",
-            "--program",
-            str(tmp_path / "program.json"),
-            "--participants",
-            str(tmp_path / "people.jsonl"),
-            "--out",
-            str(out),
-        ],
-        capsys,
-    )
+    code, stdout, stderr, out = plan_with(tmp_path, json.dumps(program("reciprocal")), jsonl(people), capsys)
     assert code == 0, stderr
     assert stdout == ""
     plan = json.loads(out.read_text())
@@ -208,22 +206,7 @@ def test_bad_plan_input_exits_2(
     people_text: str | None,
     message: str,
 ) -> None:
-    (tmp_path / "program.json").write_text(program_text)
-    (tmp_path / "people.jsonl").write_text(people_text or json.dumps(person("E1")) + "\n")
-    out = tmp_path / "plan.json"
-    code, _, stderr = run(
-        [
-            "match",
-            "plan",
-            "--program",
-            str(tmp_path / "program.json"),
-            "--participants",
-            str(tmp_path / "people.jsonl"),
-            "--out",
-            str(out),
-        ],
-        capsys,
-    )
+    code, _, stderr, out = plan_with(tmp_path, program_text, people_text or jsonl([person("E1")]), capsys)
     assert code == 2
     assert message in error_line(stderr)
     assert not out.exists()

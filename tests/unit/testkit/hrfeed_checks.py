@@ -11,46 +11,16 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tests.support.event_contract import CE_HEADERS, CHANGEABLE, HIRED_OPTIONAL, HIRED_REQUIRED
+
 EMPLOYEE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 RFC3339_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 COUNTRY = re.compile(r"[A-Z]{2}")
 BCP47 = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
-HEADER_NAMES = {
-    "ce_specversion",
-    "ce_id",
-    "ce_source",
-    "ce_type",
-    "ce_time",
-    "content-type",
-    "ce_subject",
-}
 HIRED = "tandem.hr.employee.hired.v1"
 CHANGED = "tandem.hr.employee.changed.v1"
 EXITED = "tandem.hr.employee.exited.v1"
-HIRED_REQUIRED = {
-    "employee_id",
-    "email",
-    "display_name",
-    "job_title",
-    "department",
-    "location",
-    "timezone",
-    "hire_date",
-    "seniority_level",
-}
-HIRED_OPTIONAL = {"manager_id", "birth_year", "languages"}
-CHANGEABLE = {
-    "email",
-    "display_name",
-    "job_title",
-    "department",
-    "manager_id",
-    "location",
-    "timezone",
-    "seniority_level",
-    "languages",
-}
 CHANGE_REASONS = {"promotion", "transfer", "manager_change", "correction", "other"}
 EXIT_REASONS = {"voluntary", "involuntary", "retirement", "other"}
 
@@ -92,7 +62,7 @@ def check_record(record: Any, source: str) -> tuple[str, str, date]:
     assert list(record) == ["topic", "key", "headers", "value"]
     assert record["topic"] == "hr.employees"
     headers, value, key = record["headers"], record["value"], record["key"]
-    assert set(headers) == HEADER_NAMES
+    assert set(headers) == CE_HEADERS
     assert all(isinstance(header, str) for header in headers.values())
     assert headers["ce_specversion"] == "1.0"
     assert headers["content-type"] == "application/json"

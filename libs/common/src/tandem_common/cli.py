@@ -12,12 +12,20 @@ import argparse
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
+from pathlib import Path
 
 ENTRY_POINT_GROUP = "tandem.cli"
 
 
 class UsageError(Exception):
     """Bad input from the command line; reported as one line with exit code 2."""
+
+
+def existing_file(path: Path) -> Path:
+    """``path``, once it is known to name a file."""
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    return path
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,9 @@
 - ``tandem_testkit.demo``: the demonstration organisation ``tandem up`` loads into
   profiles (see that module for how it is found);
 - ``tandem_testkit.matching_synthetic``: profile snapshots for matching tests and
-  benchmarks.
+  benchmarks;
+- ``tandem_testkit.harness``: how tests and benchmarks run a service in a process of its
+  own, read a topic, and the minimal ping service the backbone is exercised with.
 
 The skill taxonomy belongs to profiles, so this package depends on ``tandem-profiles``
 and reads it with ``tandem_profiles.adapters.taxonomy_file.load_taxonomy``: generated

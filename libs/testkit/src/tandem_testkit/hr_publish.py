@@ -17,8 +17,9 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from tqdm import tqdm
 
-from tandem_common.cli import UsageError
+from tandem_common.cli import UsageError, existing_file
 from tandem_common.settings import TandemSettings
+from tandem_testkit.json_lines import read_json_lines
 
 _IN_FLIGHT = 20_000
 
@@ -31,20 +32,21 @@ def count_lines(path: Path) -> int:
     return lines
 
 
+Record = tuple[str, bytes, bytes, list[tuple[str, bytes]]]
+
+
+def _record(item: Any) -> Record:
+    topic = item["topic"]
+    key = str(item["key"]).encode()
+    headers = [(str(name), str(value).encode()) for name, value in item["headers"].items()]
+    return topic, key, orjson.dumps(item["value"]), headers
+
+
 def read_records(path: Path) -> Iterator[tuple[int, str, bytes, bytes, list[tuple[str, bytes]]]]:
-    with path.open("rb") as source:
-        for number, line in enumerate(source, start=1):
-            if not line.strip():
-                continue
-            try:
-                item = orjson.loads(line)
-                topic = item["topic"]
-                key = str(item["key"]).encode()
-                headers = [(str(name), str(value).encode()) for name, value in item["headers"].items()]
-                value = orjson.dumps(item["value"])
-            except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
-                raise UsageError(f"{path}:{number}: not a record line ({error})") from None
-            yield number, topic, key, value, headers
+    for number, (topic, key, value, headers) in read_json_lines(
+        path, "a record line", _record, (AttributeError,)
+    ):
+        yield number, topic, key, value, headers
 
 
 async def publish_file(
@@ -102,25 +104,15 @@ def add_publish(commands: Any) -> None:
     )
     parser.add_argument("file", type=Path, metavar="FILE.jsonl")
     parser.add_argument(
-        "--rate",
-        type=float,
-        default=None,
-        metavar="R",
-        help="events per second (default: as fast as possible)",
+        "--rate", type=float, metavar="R", help="events per second (default: as fast as possible)"
     )
-    parser.add_argument("--topic", default=None, help="send to this topic instead of each line's")
-    parser.add_argument(
-        "--bootstrap",
-        default=None,
-        help="Kafka bootstrap servers (default: TANDEM_KAFKA_BOOTSTRAP)",
-    )
+    parser.add_argument("--topic", help="send to this topic instead of each line's")
+    parser.add_argument("--bootstrap", help="Kafka bootstrap servers (default: TANDEM_KAFKA_BOOTSTRAP)")
     parser.set_defaults(handler=publish)
 
 
 def publish(args: Any) -> int:
-    path: Path = args.file
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
+    path = existing_file(args.file)
     if args.rate is not None and args.rate <= 0:
         raise UsageError("--rate must be a positive number of events per second")
     settings = TandemSettings()

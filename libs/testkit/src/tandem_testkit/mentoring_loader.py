@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 
-from tandem_common.cli import UsageError
+from tandem_common.cli import UsageError, existing_file
 from tandem_common.http.service_token import authorization_headers, client_token
+from tandem_testkit.json_lines import read_json_lines
 
 CHUNK = 500
 
@@ -28,18 +28,14 @@ def default_url() -> str:
     return f"http://127.0.0.1:{os.environ.get('TANDEM_PROFILES_PORT', '8001')}"
 
 
+def _profile(item: Any) -> dict[str, Any]:
+    return {"employee_id": str(item["employee_id"]), "mentoring": dict(item["mentoring"])}
+
+
 def read_profiles(path: Path) -> list[dict[str, Any]]:
-    items = []
-    with path.open("rb") as source:
-        for number, line in enumerate(source, start=1):
-            if not line.strip():
-                continue
-            try:
-                item = orjson.loads(line)
-                items.append({"employee_id": str(item["employee_id"]), "mentoring": dict(item["mentoring"])})
-            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
-                raise UsageError(f"{path}:{number}: not a mentoring profile line ({error})") from None
-    return items
+    return [
+        profile for _, profile in read_json_lines(path, "a mentoring profile line", _profile, (ValueError,))
+    ]
 
 
 async def load_profiles(
@@ -78,9 +74,7 @@ def add_load_mentoring(commands: Any) -> None:
     )
     parser.add_argument("file", type=Path, metavar="FILE.mentoring.jsonl")
     parser.add_argument(
-        "--url",
-        default=None,
-        help="profiles service URL (default: http://127.0.0.1:$TANDEM_PROFILES_PORT)",
+        "--url", help="profiles service URL (default: http://127.0.0.1:$TANDEM_PROFILES_PORT)"
     )
     parser.add_argument(
         "--wait",
@@ -93,9 +87,7 @@ def add_load_mentoring(commands: Any) -> None:
 
 
 def load_mentoring(args: Any) -> int:
-    path: Path = args.file
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
+    path = existing_file(args.file)
     items = read_profiles(path)
     try:
         outcome = asyncio.run(

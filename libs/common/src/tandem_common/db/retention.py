@@ -37,31 +37,32 @@ from tandem_common.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 _CUTOFF = text("SELECT now() - make_interval(secs => :age)")
-# Oldest first through the partial index outbox_sent; ids make the delete an index lookup.
-_PURGE_SENT_OUTBOX = text(
+
+
+def _purge_oldest(table: str, row_address: str, age_column: str) -> TextClause:
+    """Deletes one batch of ``table``'s rows older than the cutoff, oldest by ``age_column`` first.
+
+    The batch is chosen and locked by ``row_address``, and deleted by it in the same
+    statement.
     """
-    DELETE FROM outbox WHERE id = ANY(ARRAY(
-        SELECT id FROM outbox
-        WHERE sent_at < :cutoff
-        ORDER BY sent_at
-        LIMIT :batch_size
-        FOR UPDATE SKIP LOCKED
-    ))
-    """
-)
-# Oldest first through inbox_processed_at; inbox rows are never updated, so the row
-# addresses read under the lock are still the rows' addresses when they are deleted.
-_PURGE_INBOX = text(
-    """
-    DELETE FROM inbox WHERE ctid = ANY(ARRAY(
-        SELECT ctid FROM inbox
-        WHERE processed_at < :cutoff
-        ORDER BY processed_at
-        LIMIT :batch_size
-        FOR UPDATE SKIP LOCKED
-    ))
-    """
-)
+    return text(
+        f"""
+        DELETE FROM {table} WHERE {row_address} = ANY(ARRAY(
+            SELECT {row_address} FROM {table}
+            WHERE {age_column} < :cutoff
+            ORDER BY {age_column}
+            LIMIT :batch_size
+            FOR UPDATE SKIP LOCKED
+        ))
+        """
+    )
+
+
+# Through the partial index outbox_sent; ids make the delete an index lookup.
+_PURGE_SENT_OUTBOX = _purge_oldest("outbox", "id", "sent_at")
+# Through inbox_processed_at; inbox rows are never updated, so the row addresses read
+# under the lock are still the rows' addresses when they are deleted.
+_PURGE_INBOX = _purge_oldest("inbox", "ctid", "processed_at")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BeforeValidator, Field, StrictInt
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 EMPLOYEE_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -74,3 +74,9 @@ Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
 SeniorityLevel = Annotated[StrictInt, Field(ge=1, le=10)]
 SkillLevel = Annotated[StrictInt, Field(ge=1, le=5)]
 NonEmptyText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class ClosedModel(BaseModel):
+    """An object inside an event's data: no field beyond its own, and never changed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)

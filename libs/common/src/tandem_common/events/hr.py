@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import Field, StrictInt, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from tandem_common.events.fields import (
+    ClosedModel,
     CountryCode,
     Email,
     EmployeeId,
@@ -23,9 +24,7 @@ from tandem_common.events.registry import EventSchema
 HR_TOPIC = "hr.employees"
 
 
-class Location(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class Location(ClosedModel):
     country: CountryCode
     city: NonEmptyText | None = None
 
@@ -52,22 +51,14 @@ class EmployeeHiredV1(EventSchema):
         return self.hire_date
 
 
-# Fields of a ``changed`` event that a hire requires, so a change may not blank them.
-_REQUIRED_ON_HIRE = (
-    "email",
-    "display_name",
-    "job_title",
-    "department",
-    "location",
-    "timezone",
-    "seniority_level",
+# The fields a hire requires; a ``changed`` event may not blank them.
+_REQUIRED_ON_HIRE = frozenset(
+    name for name, info in EmployeeHiredV1.model_fields.items() if info.is_required()
 )
 
 
-class EmployeeChanges(BaseModel):
+class EmployeeChanges(ClosedModel):
     """The partial object of fields a ``changed`` event may carry."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     email: Email | None = None
     display_name: NonEmptyText | None = None
@@ -83,10 +74,10 @@ class EmployeeChanges(BaseModel):
     # null is only meaningful where the record may hold no value: manager_id (the top of
     # the tree) and languages (none known). A null elsewhere would blank a field the
     # hire requires, so it is rejected here, at stage validate, naming the field.
-    @field_validator(*_REQUIRED_ON_HIRE, mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:
+    def _not_null(cls, value: object, info: ValidationInfo) -> object:
+        if value is None and info.field_name in _REQUIRED_ON_HIRE:
             # The message names the rule, never the value (events.md: no personal data).
             raise PydanticCustomError(
                 "not_nullable",

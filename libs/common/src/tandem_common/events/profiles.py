@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import Field, StrictBool, StrictInt
 
 from tandem_common.events.fields import (
+    ClosedModel,
     EmployeeId,
     IsoDate,
     LanguageTag,
@@ -19,21 +20,17 @@ from tandem_common.events.registry import EventSchema
 PROFILES_TOPIC = "profiles.events"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SkillLevelEntry(_Frozen):
+class SkillLevelEntry(ClosedModel):
     skill: str = Field(min_length=1, max_length=100)
     level: SkillLevel
 
 
-class Consents(_Frozen):
+class Consents(ClosedModel):
     generation_aware_pairing: StrictBool = False
     demographics_for_reporting: StrictBool = False
 
 
-class MentoringSnapshot(_Frozen):
+class MentoringSnapshot(ClosedModel):
     skills_offered: list[SkillLevelEntry] = Field(default_factory=list)
     skills_wanted: list[SkillLevelEntry] = Field(default_factory=list)
     roles: list[Literal["mentor", "mentee"]] = Field(default_factory=list)

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from tandem_common.envelope import CloudEvent, EnvelopeError
+from tandem_common.events.fields import ClosedModel
 
 
-class EventSchema(BaseModel):
+class EventSchema(ClosedModel):
     """Base of every event's ``data`` model. Subclasses name their type and topic."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     ce_type: ClassVar[str]
     topic: ClassVar[str]

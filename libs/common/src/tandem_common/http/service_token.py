@@ -23,7 +23,7 @@ from pathlib import Path
 
 import orjson
 
-from tandem_common.http.limits import ASGIApp, Message, Receive, Scope, Send
+from tandem_common.http.limits import ASGIApp, Message, Receive, Scope, Send, send_json
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _UNAUTHORIZED = orjson.dumps(
     {"detail": "this internal API needs the service token: Authorization: Bearer <TANDEM_SERVICE_TOKEN>"}
 )
+_CHALLENGE = (b"www-authenticate", b'Bearer realm="tandem-internal"')
 
 
 class ServiceTokenMiddleware:
@@ -57,18 +58,9 @@ class ServiceTokenMiddleware:
             await receive()  # websocket.connect
             await send({"type": "websocket.close", "code": 1008})
         else:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 401,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(_UNAUTHORIZED)).encode()),
-                        (b"www-authenticate", b'Bearer realm="tandem-internal"'),
-                    ],
-                }
+            await send_json(
+                send, 401, _UNAUTHORIZED, (b"www-authenticate", b'Bearer realm="tandem-internal"')
             )
-            await send({"type": "http.response.body", "body": _UNAUTHORIZED})
 
     def _authorized(self, scope: Scope) -> bool:
         for name, value in scope.get("headers", ()):

@@ -31,7 +31,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind
 
 from tandem_common.db.errors import is_data_error, is_transient, sqlstate
 from tandem_common.db.unit_of_work import UnitOfWork
@@ -45,7 +45,7 @@ from tandem_common.messaging.received import PoisonEventError, ReceivedEvent
 from tandem_common.retry import Backoff, FailedAttempt, Retrier, RetryStopped
 from tandem_common.telemetry.instruments import backbone_instruments
 from tandem_common.telemetry.propagation import parent_from_traceparent, traceparent_of
-from tandem_common.telemetry.setup import tracer
+from tandem_common.telemetry.setup import ending_spans, tracer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -218,9 +218,7 @@ class ReliableConsumer:
                 "dead-lettered a message",
                 extra={
                     "subscriber": self.name,
-                    "topic": letter.topic,
-                    "partition": letter.partition,
-                    "offset": letter.offset,
+                    **letter.position(),
                     "stage": letter.stage,
                     "reason": letter.reason,
                 },
@@ -262,9 +260,7 @@ class ReliableConsumer:
         await self._apply(events[middle:])
 
     async def _transaction(self, events: Sequence[ReceivedEvent]) -> None:
-        spans: list[Span] = []
-        try:
-            # Made inside the try, so that no span is left open if making one fails.
+        with ending_spans() as spans:
             for event in events:
                 spans.append(self._processing_span(event))
             async with self._unit_of_work() as uow:
@@ -277,13 +273,6 @@ class ReliableConsumer:
                 if fresh:
                     await self._handler(uow, fresh)
                 await uow.commit()
-        except BaseException as error:
-            for span in spans:
-                span.set_status(Status(StatusCode.ERROR, repr(error)))
-            raise
-        finally:
-            for span in spans:
-                span.end()
         duplicates = len(events) - len(fresh)
         self.processed += len(fresh)
         self.duplicates += duplicates
@@ -345,26 +334,14 @@ class ReliableConsumer:
 
     def _will_retry(self, failure: FailedAttempt) -> None:
         self._instruments.retries.add(1, self._labels)
+        about = {"subscriber": self.name, "attempt": failure.number, "error": type(failure.error).__name__}
         if failure.number >= self._attempts_before_not_ready and not self.stalled:
             self.stalled = True
             self._set_ready_gauge()
-            log.error(
-                "consumer is stalled on a failure; not ready until it clears",
-                extra={
-                    "subscriber": self.name,
-                    "attempt": failure.number,
-                    "error": type(failure.error).__name__,
-                },
-            )
+            log.error("consumer is stalled on a failure; not ready until it clears", extra=about)
         log.warning(
             "handling failed; retrying",
-            extra={
-                "subscriber": self.name,
-                "attempt": failure.number,
-                "error": type(failure.error).__name__,
-                "sqlstate": sqlstate(failure.error),
-                "delay": round(failure.delay, 3),
-            },
+            extra={**about, "sqlstate": sqlstate(failure.error), "delay": round(failure.delay, 3)},
         )
 
 

@@ -84,6 +84,10 @@ class DeadLetter:
             value_dropped="the record could not be read",
         )
 
+    def position(self) -> dict[str, object]:
+        """Where the record stood; every log line about a dead letter names it."""
+        return {"topic": self.topic, "partition": self.partition, "offset": self.offset}
+
     def without_value(self, why: str) -> DeadLetter:
         """The stub that replaces this dead letter when the broker refuses it."""
         kept: list[tuple[str, bytes]] = []
@@ -132,12 +136,7 @@ async def send_dead_letters(producer: RecordProducer, letters: Sequence[DeadLett
     for stub in stubs:
         log.error(
             "the broker refused a dead letter; sending a stub without its value",
-            extra={
-                "topic": stub.topic,
-                "partition": stub.partition,
-                "offset": stub.offset,
-                "stage": stub.stage,
-            },
+            extra={**stub.position(), "stage": stub.stage},
         )
     stub_results = await _send(producer, stubs)
     _raise_if_transient([r for r in stub_results if isinstance(r, BaseException)])
@@ -146,12 +145,7 @@ async def send_dead_letters(producer: RecordProducer, letters: Sequence[DeadLett
         if isinstance(result, BaseException):
             log.error(
                 "the broker refused the dead-letter stub too; the record is skipped",
-                extra={
-                    "topic": stub.topic,
-                    "partition": stub.partition,
-                    "offset": stub.offset,
-                    "error": type(result).__name__,
-                },
+                extra={**stub.position(), "error": type(result).__name__},
             )
     return sent
 

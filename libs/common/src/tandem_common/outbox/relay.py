@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import SpanKind
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -33,7 +33,7 @@ from tandem_common.retry import Backoff, FailedAttempt, Retrier, RetryStopped
 from tandem_common.runtime.tasks import TaskSupervisor, succeeded
 from tandem_common.telemetry.instruments import backbone_instruments
 from tandem_common.telemetry.propagation import parent_from_traceparent, traceparent_of
-from tandem_common.telemetry.setup import tracer
+from tandem_common.telemetry.setup import ending_spans, tracer
 
 log = logging.getLogger(__name__)
 
@@ -193,9 +193,8 @@ class OutboxRelay:
 
     async def _publish(self, rows: Sequence[Any]) -> None:
         records: list[OutgoingRecord] = []
-        spans = []
         span_tracer = tracer()
-        try:
+        with ending_spans() as spans:
             for row in rows:
                 topic = row["topic"]
                 span = span_tracer.start_span(
@@ -225,13 +224,6 @@ class OutboxRelay:
                     (topic, row["key"].encode(), bytes(payload) if payload is not None else None, headers)
                 )
             await self._send_many(records)
-        except BaseException as error:
-            for span in spans:
-                span.set_status(Status(StatusCode.ERROR, repr(error)))
-            raise
-        finally:
-            for span in spans:
-                span.end()
 
     async def _maintain(self) -> None:
         now = time.monotonic()

@@ -4,6 +4,10 @@ A service's composition root builds one :class:`ServiceRuntime`, registers its
 consumers and background jobs on it, and hands :meth:`ServiceRuntime.lifespan` to
 its FastAPI app. Start-up order: telemetry, database and migrations, topics, producer
 and outbox relay, subscribers, background jobs; shutdown runs in reverse.
+
+A service with repositories of its own passes its unit of work class
+(``ServiceRuntime(settings, unit_of_work=FeedbackUnitOfWork)``): ``runtime.unit_of_work()``
+then makes one of those, and the consumers hand it to their handlers.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, cast
 
 from faststream.kafka import KafkaBroker
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from typing_extensions import TypeVar
 
 from tandem_common.db.engine import create_engine, create_session_factory
 from tandem_common.db.errors import is_transient
@@ -30,6 +35,7 @@ from tandem_common.events.registry import EventRegistry
 from tandem_common.messaging.broker import create_broker, provision_topics
 from tandem_common.messaging.consumer import BatchHandler, ReliableConsumer
 from tandem_common.messaging.producer import RecordProducer
+from tandem_common.messaging.received import ReceivedEvent
 from tandem_common.messaging.subscription import subscribe
 from tandem_common.migrations.runner import run_migrations
 from tandem_common.outbox.relay import OutboxRelay, RelaySettings
@@ -40,10 +46,13 @@ from tandem_common.telemetry.setup import configure_telemetry
 
 log = logging.getLogger(__name__)
 
-BackgroundJob = Callable[["ServiceRuntime"], Awaitable[None]]
+BackgroundJob = Callable[["ServiceRuntime[Any]"], Awaitable[None]]
+# The unit of work this runtime makes; the backbone's own unless a service passes its class.
+UoW = TypeVar("UoW", bound=UnitOfWork, default=UnitOfWork)
+UnitOfWorkClass = Callable[[async_sessionmaker[AsyncSession]], UoW]
 
 
-class ServiceRuntime:
+class ServiceRuntime(Generic[UoW]):
     def __init__(
         self,
         settings: ServiceSettings,
@@ -52,6 +61,7 @@ class ServiceRuntime:
         migrations: Path | None = None,
         topics: Sequence[str] = (),
         configure_logging: bool = True,
+        unit_of_work: UnitOfWorkClass[UoW] | None = None,
     ) -> None:
         if not settings.service_name:
             raise ValueError("settings must name their service")
@@ -62,6 +72,7 @@ class ServiceRuntime:
         self._migrations = migrations
         self._topics = list(topics)
         self._configure_logging = configure_logging
+        self._unit_of_work_class = unit_of_work or cast(UnitOfWorkClass[UoW], UnitOfWork)
         self._consumer_specs: list[tuple[str, BatchHandler, EventRegistry, str]] = []
         self._jobs: list[BackgroundJob] = []
         # The relay, its listener, the retention purge and every background job.
@@ -77,10 +88,20 @@ class ServiceRuntime:
     # -- composition -------------------------------------------------------------
 
     def consume(
-        self, topic: str, handler: BatchHandler, registry: EventRegistry, *, name: str | None = None
+        self,
+        topic: str,
+        handler: Callable[[UoW, Sequence[ReceivedEvent]], Awaitable[None]],
+        registry: EventRegistry,
+        *,
+        name: str | None = None,
     ) -> None:
-        """Register a reliable consumer of ``topic``, in this service's consumer group."""
-        self._consumer_specs.append((topic, handler, registry, name or self.name))
+        """Register a reliable consumer of ``topic``, in this service's consumer group.
+
+        The consumer opens a unit of work from ``unit_of_work()`` per batch, so the
+        handler gets this runtime's kind of unit of work.
+        """
+        # Sound: the consumer's units of work come from ``self.unit_of_work``, all UoW.
+        self._consumer_specs.append((topic, cast(BatchHandler, handler), registry, name or self.name))
         if topic not in self._topics:
             self._topics.append(topic)
 
@@ -93,10 +114,10 @@ class ServiceRuntime:
         """
         self._jobs.append(job)
 
-    def unit_of_work(self) -> UnitOfWork:
+    def unit_of_work(self) -> UoW:
         if self.session_factory is None:
             raise RuntimeError("the service is not started")
-        return UnitOfWork(self.session_factory)
+        return self._unit_of_work_class(self.session_factory)
 
     # -- lifecycle ---------------------------------------------------------------
 

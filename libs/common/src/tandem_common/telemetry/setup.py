@@ -6,10 +6,12 @@ metrics are always readable in Prometheus form at ``/metrics``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import threading
+from collections.abc import Iterator
 
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider
@@ -17,6 +19,7 @@ from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetr
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import Span, Status, StatusCode
 
 from tandem_common.telemetry.logs import configure_json_logging
 
@@ -69,6 +72,26 @@ def tracer() -> trace.Tracer:
     # A proxy tracer follows the provider installed later, so caching it is safe and
     # spares the per-event cost of get_tracer.
     return trace.get_tracer(INSTRUMENTATION_NAME)
+
+
+@contextlib.contextmanager
+def ending_spans() -> Iterator[list[Span]]:
+    """A list for the spans of one piece of work, every one ended as the block leaves.
+
+    If the block raises, each span is marked as failed with the error first. Spans are
+    started inside the block and appended at once, so that none is left open when
+    starting a later one fails.
+    """
+    spans: list[Span] = []
+    try:
+        yield spans
+    except BaseException as error:
+        for span in spans:
+            span.set_status(Status(StatusCode.ERROR, repr(error)))
+        raise
+    finally:
+        for span in spans:
+            span.end()
 
 
 def meter() -> metrics.Meter:

@@ -21,13 +21,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
+from tandem_testkit.hrfeed.arrays import IntArray
 from tandem_testkit.hrfeed.organisation import EXECUTIVE_DEPARTMENT, Organisation
 from tandem_testkit.hrfeed.reference_data import EXIT_REASONS
 from tandem_testkit.hrfeed.titles import job_title
-
-IntArray = npt.NDArray[np.int64]
 
 CHURN_WINDOW_DAYS = 365
 MAX_EVENTS_PER_PERSON = 3

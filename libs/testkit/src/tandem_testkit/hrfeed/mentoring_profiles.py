@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from tandem_profiles.domain.taxonomy import SkillTaxonomy
+from tandem_testkit.hrfeed.arrays import BoolArray, FloatArray, IntArray
 from tandem_testkit.hrfeed.organisation import EXECUTIVE_DEPARTMENT, Organisation
 from tandem_testkit.hrfeed.reference_data import (
     DEPARTMENTS,
@@ -27,10 +27,6 @@ from tandem_testkit.hrfeed.reference_data import (
     LEADERSHIP,
     SKILL_CATEGORIES,
 )
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 OFFERED_SLOTS = 5
 WANTED_SLOTS = 4
@@ -153,6 +149,27 @@ class MentoringProfiles:
         return objects
 
 
+# Per skill category, in SKILL_CATEGORIES order, its weight in what a person offers and
+# in what they want: a base, plus so much per unit of youth and per unit of age.
+_CATEGORY_MIX: FloatArray = np.array(
+    [
+        # offered: base, youth, age; wanted: base, youth, age
+        [0.08, 0.52, 0.00, 0.06, 0.00, 0.50],  # digital and technical
+        [0.04, 0.00, 0.46, 0.06, 0.44, 0.00],  # leadership and management
+        [0.18, 0.00, 0.00, 0.14, 0.00, 0.00],  # business domain
+        [0.14, 0.00, 0.00, 0.14, 0.00, 0.00],  # interpersonal and cultural
+        [0.06, 0.00, 0.10, 0.08, 0.14, 0.00],  # career
+    ]
+)
+
+
+def _category_mix(weights: FloatArray, young: FloatArray, old: FloatArray) -> FloatArray:
+    """Each person's weight per category (a row each), from ``weights``' columns base, youth, age."""
+    base, per_youth, per_age = weights.T
+    mix: FloatArray = base + young[:, None] * per_youth + old[:, None] * per_age
+    return mix
+
+
 def youth(age: IntArray, seniority: IntArray) -> FloatArray:
     by_age = np.clip((55.0 - age) / 27.0, 0.0, 1.0)
     by_seniority = np.clip((6.0 - seniority) / 5.0, 0.0, 1.0)
@@ -168,27 +185,9 @@ def build_profiles(
     old = 1.0 - young
     home = _home_category(organisation.department)
 
-    offered_mix = np.stack(
-        [
-            0.08 + 0.52 * young,
-            0.04 + 0.46 * old,
-            np.full(size, 0.18),
-            np.full(size, 0.14),
-            0.06 + 0.10 * old,
-        ],
-        axis=1,
-    )
+    offered_mix = _category_mix(_CATEGORY_MIX[:, :3], young, old)
     offered_mix[np.arange(size), home] += HOME_CATEGORY_BOOST
-    wanted_mix = np.stack(
-        [
-            0.06 + 0.50 * old,
-            0.06 + 0.44 * young,
-            np.full(size, 0.14),
-            np.full(size, 0.14),
-            0.08 + 0.14 * young,
-        ],
-        axis=1,
-    )
+    wanted_mix = _category_mix(_CATEGORY_MIX[:, 3:], young, old)
     offered_category = _draw_categories(offered_mix, OFFERED_SLOTS, rng)
     wanted_category = _draw_categories(wanted_mix, WANTED_SLOTS, rng)
 

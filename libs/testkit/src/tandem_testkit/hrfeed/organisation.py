@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-import numpy.typing as npt
 
+from tandem_testkit.hrfeed.arrays import BoolArray, IntArray
 from tandem_testkit.hrfeed.languages import draw_language_variants
 from tandem_testkit.hrfeed.reference_data import (
     COUNTRIES,
@@ -24,10 +24,6 @@ from tandem_testkit.hrfeed.reference_data import (
     HIRE_HISTORY_YEARS,
     REFERENCE_DATE,
 )
-
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
-FloatArray = npt.NDArray[np.float64]
 
 MIN_SPAN = 5
 MAX_SPAN = 10

@@ -12,11 +12,13 @@ the objective is reported from the original weights.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from tandem_matching.engine.graph import FloatArray, IntArray
+from tandem_matching.engine.arrays import FloatArray, IntArray
+from tandem_matching.engine.integer_costs import solve_coarsening
 
 _RESOLUTION = 1e9
 
@@ -43,32 +45,34 @@ def solve_bipartite(
     sink = source + 1
     # Total flow can never usefully exceed the smaller side's capacity or the edge count.
     supply = int(min(mentor_capacity.sum(), mentee_capacity.sum(), u.size))
-    resolution = min(_RESOLUTION, max(1e4, 1e15 / (u.size + mentors + mentees)))
-    while True:
+    mentor_nodes = np.arange(mentors, dtype=np.int64)
+    mentee_nodes = mentors + np.arange(mentees, dtype=np.int64)
+    tails = np.concatenate([np.full(mentors, source), u, mentee_nodes, [source]])
+    heads = np.concatenate([mentor_nodes, mentors + v, np.full(mentees, sink), [sink]])
+    capacities = np.concatenate([mentor_capacity, np.ones(u.size, dtype=np.int64), mentee_capacity, [supply]])
+    supplies = np.zeros(sink + 1, dtype=np.int64)
+    supplies[source] = supply
+    supplies[sink] = -supply
+
+    def attempt(resolution: float) -> tuple[object, tuple[Any, Any]]:
         scale = resolution / float(w.max())
         costs = -np.maximum(np.rint(w * scale), 1).astype(np.int64)
         flow = min_cost_flow.SimpleMinCostFlow()
-        mentor_nodes = np.arange(mentors, dtype=np.int64)
-        mentee_nodes = mentors + np.arange(mentees, dtype=np.int64)
-        tails = np.concatenate([np.full(mentors, source), u, mentee_nodes, [source]])
-        heads = np.concatenate([mentor_nodes, mentors + v, np.full(mentees, sink), [sink]])
-        capacities = np.concatenate(
-            [mentor_capacity, np.ones(u.size, dtype=np.int64), mentee_capacity, [supply]]
-        )
         unit_costs = np.concatenate(
             [np.zeros(mentors, dtype=np.int64), costs, np.zeros(mentees, dtype=np.int64), [0]]
         )
         arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, unit_costs)
-        supplies = np.zeros(sink + 1, dtype=np.int64)
-        supplies[source] = supply
-        supplies[sink] = -supply
         flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
-        status = flow.solve()
-        if status == flow.OPTIMAL:
-            break
-        if status != flow.BAD_COST_RANGE or resolution <= 10:
-            raise RuntimeError(f"min-cost flow failed with status {status}")
-        resolution /= 100
+        return flow.solve(), (flow, arcs)
+
+    flow, arcs = solve_coarsening(
+        attempt,
+        min(_RESOLUTION, max(1e4, 1e15 / (u.size + mentors + mentees))),
+        factor=100,
+        solved=min_cost_flow.SimpleMinCostFlow.OPTIMAL,
+        too_large=min_cost_flow.SimpleMinCostFlow.BAD_COST_RANGE,
+        what="min-cost flow",
+    )
     pair_arcs = np.asarray(arcs, dtype=np.int64)[mentors : mentors + u.size]
     used = np.asarray(flow.flows(pair_arcs), dtype=np.int64) > 0
     return BipartiteSolution(np.flatnonzero(used).astype(np.int64), "min-cost-flow-exact")

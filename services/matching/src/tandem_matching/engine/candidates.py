@@ -17,17 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 import scipy.sparse as sp
 
+from tandem_matching.engine.arrays import FloatArray, IntArray
 from tandem_matching.engine.people import MAX_LEVEL, Population
 from tandem_matching.engine.program import Program
 from tandem_matching.engine.rules import RULES, RuleChecker
 from tandem_matching.engine.scoring import factor_values, weighted_score
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 BLOCK_TARGET_ENTRIES = 2_000_000
 POOL_SIZE = 15_000

@@ -5,17 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
-
+from tandem_matching.engine.arrays import IntArray
 from tandem_matching.engine.people import Population
 from tandem_matching.engine.program import Program
 from tandem_matching.engine.rules import RULES, rule_sentence
 
 if TYPE_CHECKING:
     from tandem_matching.engine.candidates import Candidates
-
-IntArray = npt.NDArray[np.int64]
 
 
 def teaching_phrase(population: Population, teacher: int, learner: int) -> str | None:

@@ -14,13 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from tandem_matching.engine.arrays import BoolArray, FloatArray, IntArray
 from tandem_matching.engine.people import Population
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 MIN_GROUP = 10
 BLOCKING_SAMPLE = 10_000

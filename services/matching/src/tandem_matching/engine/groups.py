@@ -26,15 +26,13 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from tandem_matching.engine.arrays import FloatArray
 from tandem_matching.engine.candidates import generate
 from tandem_matching.engine.explain import role_problem, teaching_phrase, unmatched_reasons
 from tandem_matching.engine.people import Population
 from tandem_matching.engine.program import Program
 from tandem_matching.engine.rules import RuleChecker
 from tandem_matching.engine.scoring import coverage, factor_values, weighted_score
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 OPEN_CIRCLES = 40
 

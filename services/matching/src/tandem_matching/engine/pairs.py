@@ -24,6 +24,7 @@ of every run.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +32,8 @@ import scipy.sparse as sp
 from ortools.graph.python import linear_sum_assignment
 from scipy.sparse.csgraph import connected_components
 
-from tandem_matching.engine.graph import FloatArray, IntArray
+from tandem_matching.engine.arrays import FloatArray, IntArray
+from tandem_matching.engine.integer_costs import solve_coarsening
 
 EXACT_MAX_EDGES = 4000
 """Above this many edges the relaxation is used; blossom is cubic in the worst case."""
@@ -88,22 +90,26 @@ def relaxed_pairs(n: int, u: IntArray, v: IntArray, w: FloatArray) -> PairsSolut
     rows = np.concatenate([u, v, nodes])
     cols = np.concatenate([v, u, nodes])
     edge_of = np.concatenate([np.arange(m), np.arange(m), np.full(n, -1)]).astype(np.int64)
+
     # The cost-scaling algorithm needs n times the largest cost to fit its price range,
     # so the resolution shrinks with n, and again if the solver still reports a risk.
-    resolution = min(_ASSIGNMENT_RESOLUTION, max(1e4, 1e12 / n))
-    while True:
+    def attempt(resolution: float) -> tuple[object, tuple[Any, float, IntArray]]:
         scale = resolution / float(w.max())
         scaled = np.rint(w * scale).astype(np.int64)
         ceiling = int(scaled.max()) + 1
         costs = np.concatenate([ceiling - scaled, ceiling - scaled, np.full(n, ceiling)])
         assignment = linear_sum_assignment.SimpleLinearSumAssignment()
         assignment.add_arcs_with_cost(rows, cols, costs)
-        status = assignment.solve()
-        if status == assignment.OPTIMAL:
-            break
-        if status != assignment.POSSIBLE_OVERFLOW or resolution <= 10:
-            raise RuntimeError(f"assignment relaxation failed with status {status}")
-        resolution /= 10
+        return assignment.solve(), (assignment, scale, scaled)
+
+    assignment, scale, scaled = solve_coarsening(
+        attempt,
+        min(_ASSIGNMENT_RESOLUTION, max(1e4, 1e12 / n)),
+        factor=10,
+        solved=linear_sum_assignment.SimpleLinearSumAssignment.OPTIMAL,
+        too_large=linear_sum_assignment.SimpleLinearSumAssignment.POSSIBLE_OVERFLOW,
+        what="assignment relaxation",
+    )
     right_mate = assignment.right_mate
     successor = np.fromiter((right_mate(x) for x in range(n)), dtype=np.int64, count=n)
 

@@ -16,13 +16,10 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from tandem_matching.engine.arrays import BoolArray, FloatArray, IntArray
 from tandem_matching.engine.errors import InvalidInput
 from tandem_matching.engine.org import ReportingLines
 from tandem_matching.engine.timezones import overlap_matrix, utc_offsets_hours
-
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
-FloatArray = npt.NDArray[np.float64]
 
 MAX_LEVEL = 5
 _WORD = re.compile(r"[a-z][a-z0-9+#-]{3,}")

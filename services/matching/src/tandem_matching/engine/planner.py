@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from tandem_matching.engine.arrays import BoolArray, FloatArray, IntArray
 from tandem_matching.engine.bipartite import solve_bipartite
 from tandem_matching.engine.candidates import Candidates, generate
 from tandem_matching.engine.errors import InvalidInput
@@ -21,9 +21,6 @@ from tandem_matching.engine.program import MENTOR_TYPES, Program, parse_program
 from tandem_matching.engine.rules import RULES, RuleChecker
 from tandem_matching.engine.scoring import factor_values, weighted_score
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 Progress = Callable[[str], None]
 
 MATCH_PREFERENCE = 1e-6

@@ -13,12 +13,10 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
+from tandem_matching.engine.arrays import BoolArray, IntArray
 from tandem_matching.engine.org import in_reporting_line
 from tandem_matching.engine.people import Population
 from tandem_matching.engine.program import Program
-
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 RULES = (
     "reporting_line",

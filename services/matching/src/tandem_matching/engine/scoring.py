@@ -17,15 +17,12 @@ program type, so it also lies in [0, 1].
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 import scipy.sparse as sp
 
+from tandem_matching.engine.arrays import FloatArray, IntArray
 from tandem_matching.engine.people import Population
 from tandem_matching.engine.program import Program
 from tandem_matching.engine.timezones import WORKDAY_HOURS
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 GENERATION_SPAN_YEARS = 20.0
 _CHUNK = 500_000

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -13,43 +12,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_common.db.bulk import copy_rows
-from tandem_profiles.adapters.hr_log_repository import HrLogRepository
 from tandem_profiles.adapters.tables import employees
 from tandem_profiles.domain.employee import EmployeeRecord, OrderKey
-from tandem_profiles.domain.mentoring import (
-    EMPTY_MENTORING_PROFILE,
-    Consents,
-    MentoringProfile,
-    SkillLevel,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class StoredEmployee:
-    record: EmployeeRecord
-    version: int
-    mentoring: MentoringProfile
-    erased: bool = False
-    # The order key of the last HR event folded into ``record``; None when unknown.
-    hr_position: OrderKey | None = None
-
-
-def mentoring_from_data(data: Mapping[str, Any] | None) -> MentoringProfile:
-    if not data:
-        return EMPTY_MENTORING_PROFILE
-    consents = data.get("consents") or {}
-    return MentoringProfile(
-        skills_offered=tuple(SkillLevel(s["skill"], s["level"]) for s in data.get("skills_offered", ())),
-        skills_wanted=tuple(SkillLevel(s["skill"], s["level"]) for s in data.get("skills_wanted", ())),
-        roles=tuple(data.get("roles", ())),
-        capacity=int(data.get("capacity", 0)),
-        hours_per_month=int(data.get("hours_per_month", 0)),
-        goals=str(data.get("goals", "")),
-        consents=Consents(
-            generation_aware_pairing=bool(consents.get("generation_aware_pairing", False)),
-            demographics_for_reporting=bool(consents.get("demographics_for_reporting", False)),
-        ),
-    )
+from tandem_profiles.domain.mentoring import mentoring_from_data
+from tandem_profiles.domain.profile import StoredEmployee
 
 
 def _record_from_row(row: Any) -> EmployeeRecord:
@@ -204,6 +170,8 @@ def _employee_record(stored: StoredEmployee) -> tuple[Any, ...]:
 
 
 class EmployeeRepository:
+    """``service.repositories.Employees`` on PostgreSQL."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
@@ -282,7 +250,9 @@ class EmployeeRepository:
             .values({k: v for k, v in row.items() if k != "employee_id"} | {"updated_at": func.now()})
         )
 
-    async def due_for_erasure(self, cutoff: date, limit: int) -> list[StoredEmployee]:
+    async def erasure_candidates(self, cutoff: date, limit: int) -> list[StoredEmployee]:
+        # The same conditions as domain.erasure.due_for_erasure, so that a batch holds
+        # due profiles only and a full batch means more may be due.
         rows = await self._session.execute(
             select(employees)
             .where(
@@ -297,21 +267,6 @@ class EmployeeRepository:
             .with_for_update(skip_locked=True)
         )
         return [stored_from_row(row) for row in rows]
-
-    async def purge_event_log(self, employee_id: str, purge: Any) -> None:
-        """Strip the employee's HR log (events and compacted snapshot) of personal data."""
-        await HrLogRepository(self._session).purge(employee_id, purge)
-
-    async def purge_outbox_payloads(self, employee_id: str) -> int:
-        """Null the payloads of this employee's already-sent outbox rows."""
-        result = await self._session.execute(
-            text(
-                "UPDATE outbox SET payload = NULL, traceparent = NULL, tracestate = NULL "
-                "WHERE key = :key AND sent_at IS NOT NULL AND payload IS NOT NULL"
-            ),
-            {"key": employee_id},
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     # -- queries for the internal API ---------------------------------------------
 

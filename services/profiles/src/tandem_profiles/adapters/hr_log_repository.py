@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_common.db.bulk import copy_rows
 from tandem_profiles.adapters.tables import employees, hr_events, hr_log_snapshots
-from tandem_profiles.domain.employee import EmployeeRecord, Fold, HrEvent
-from tandem_profiles.domain.erasure import erase
+from tandem_profiles.domain.employee import EmployeeRecord, Fold, HrEvent, HrLogEntry
 
 EVENT_COLUMNS = ("seq", "employee_id", "ce_source", "ce_id", "kind", "effective_date", "ce_time", "data")
 
@@ -88,6 +87,8 @@ def _snapshot_from_row(row: Any) -> Fold:
 
 
 class HrLogRepository:
+    """``service.repositories.HrLog`` on PostgreSQL."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
@@ -102,14 +103,23 @@ class HrLogRepository:
         rows = await self._session.execute(_RESERVE_SEQS, {"count": count})
         return sorted(seq for (seq,) in rows)
 
-    async def append(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    async def append(self, entries: Sequence[HrLogEntry]) -> None:
         await copy_rows(
             self._session,
             hr_events.name,
             EVENT_COLUMNS,
             [
-                tuple(orjson.dumps(row[c]).decode() if c == "data" else row[c] for c in EVENT_COLUMNS)
-                for row in rows
+                (
+                    entry.seq,
+                    entry.employee_id,
+                    entry.ce_source,
+                    entry.ce_id,
+                    entry.kind,
+                    entry.effective_date,
+                    entry.ce_time,
+                    orjson.dumps(entry.data).decode(),
+                )
+                for entry in entries
             ],
         )
 
@@ -216,8 +226,12 @@ class HrLogRepository:
 
     # -- erasure ---------------------------------------------------------------------
 
-    async def purge(self, employee_id: str, purge_event: Any) -> None:
-        """Strip personal data from the employee's logged events and log snapshot."""
+    async def redact(
+        self,
+        employee_id: str,
+        event_data: Callable[[dict[str, Any]], dict[str, Any]],
+        record: Callable[[EmployeeRecord], EmployeeRecord],
+    ) -> None:
         rows = (
             await self._session.execute(
                 select(hr_events.c.seq, hr_events.c.data).where(hr_events.c.employee_id == employee_id)
@@ -228,7 +242,7 @@ class HrLogRepository:
                 _PURGE_EVENTS,
                 {
                     "seqs": [seq for seq, _ in rows],
-                    "datas": [orjson.dumps(purge_event(data)).decode() for _, data in rows],
+                    "datas": [orjson.dumps(event_data(data)).decode() for _, data in rows],
                 },
             )
         snapshot = (await self.load_snapshots([employee_id])).get(employee_id)
@@ -236,5 +250,5 @@ class HrLogRepository:
             await self._session.execute(
                 hr_log_snapshots.update()
                 .where(hr_log_snapshots.c.employee_id == employee_id)
-                .values(record=record_to_json(erase(snapshot.record)))
+                .values(record=record_to_json(record(snapshot.record)))
             )

@@ -71,6 +71,27 @@ class HrEvent:
         return (self.effective_date, self.ce_time, self.arrival)
 
 
+@dataclass(slots=True)
+class HrLogEntry:
+    """An HR event as the log keeps it: where it came from, and its replayable data.
+
+    ``seq`` is its arrival in the log (the last part of its order key). Not frozen:
+    an event about an erased employment is logged with its personal data stripped.
+    """
+
+    seq: int
+    employee_id: str
+    ce_source: str
+    ce_id: str
+    kind: EventKind
+    effective_date: date
+    ce_time: datetime
+    data: dict[str, Any]
+
+    def event(self) -> HrEvent:
+        return HrEvent(self.kind, self.effective_date, self.ce_time, self.seq, self.data)
+
+
 @dataclass(frozen=True, slots=True)
 class EmployeeRecord:
     employee_id: str

@@ -1,11 +1,14 @@
-"""What erasure keeps: the opaque id, department, dates and seniority, for analytics."""
+"""Erasure: who is due, and what it keeps (the opaque id, department, dates and
+seniority, for analytics)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
 
-from tandem_profiles.domain.employee import EmployeeRecord
+from .employee import EmployeeRecord
+from .mentoring import EMPTY_MENTORING_PROFILE
+from .profile import StoredEmployee
 
 # Keys an HR event keeps in the log after erasure: enough to replay dates and status.
 KEPT_EVENT_KEYS = frozenset(
@@ -27,6 +30,8 @@ def erasure_cutoff(today: date, retention_days: int) -> date:
 
 
 def is_due(record: EmployeeRecord, today: date, retention_days: int) -> bool:
+    """The rule erasure runs by. Repositories may pre-select candidates with
+    :func:`erasure_cutoff`, but the erasure use case decides with this."""
     return (
         record.status == "departed"
         and record.exit_date is not None
@@ -45,6 +50,22 @@ def erase(record: EmployeeRecord) -> EmployeeRecord:
         timezone=None,
         languages=(),
         birth_year=None,
+    )
+
+
+def due_for_erasure(stored: StoredEmployee, today: date, retention_days: int) -> bool:
+    """Whether erasure takes ``stored`` now: due by :func:`is_due` and not erased yet."""
+    return not stored.erased and is_due(stored.record, today, retention_days)
+
+
+def erase_profile(stored: StoredEmployee) -> StoredEmployee:
+    """The next version of a due profile: no personal data, an empty mentoring profile."""
+    return replace(
+        stored,
+        record=erase(stored.record),
+        mentoring=EMPTY_MENTORING_PROFILE,
+        version=stored.version + 1,
+        erased=True,
     )
 
 

@@ -114,6 +114,25 @@ class MentoringProfile:
 EMPTY_MENTORING_PROFILE = MentoringProfile()
 
 
+def mentoring_from_data(data: Mapping[str, Any] | None) -> MentoringProfile:
+    """The profile from its ``to_data`` form (as stored); nothing stored is the empty profile."""
+    if not data:
+        return EMPTY_MENTORING_PROFILE
+    consents = data.get("consents") or {}
+    return MentoringProfile(
+        skills_offered=tuple(SkillLevel(s["skill"], s["level"]) for s in data.get("skills_offered", ())),
+        skills_wanted=tuple(SkillLevel(s["skill"], s["level"]) for s in data.get("skills_wanted", ())),
+        roles=tuple(data.get("roles", ())),
+        capacity=int(data.get("capacity", 0)),
+        hours_per_month=int(data.get("hours_per_month", 0)),
+        goals=str(data.get("goals", "")),
+        consents=Consents(
+            generation_aware_pairing=bool(consents.get("generation_aware_pairing", False)),
+            demographics_for_reporting=bool(consents.get("demographics_for_reporting", False)),
+        ),
+    )
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -221,9 +240,9 @@ def validate_write(
     within_caps = {name: value for name, value in raw.items() if name not in refused}
     errors: list[FieldError] = list(oversized)
     try:
-        update = MentoringProfileUpdate.model_validate(within_caps)
-    except ValidationError as error:
-        shape_errors = MentoringProfileInvalid.from_validation_error(error).errors
+        update = parse_update(within_caps)
+    except MentoringProfileInvalid as invalid:
+        shape_errors = invalid.errors
         errors.extend(shape_errors)
         bad = {e.loc for e in shape_errors}
         for list_name in SKILL_LISTS:

@@ -3,6 +3,9 @@
 Every id, cursor and filter is checked against its pattern before it reaches the
 database (PostgreSQL refuses NUL in text, which would otherwise answer 500), and
 every refusal is a 422 whose entries name the field: ``loc``, ``field``, ``msg``.
+
+A route opens a unit of work, calls a use case (and commits) or a query (and does
+not), and turns the result or the error into HTTP.
 """
 
 from __future__ import annotations
@@ -16,17 +19,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from tandem_common.db.unit_of_work import UnitOfWork
 from tandem_common.events.fields import EMPLOYEE_ID_PATTERN, EmployeeId
-from tandem_profiles.adapters.employee_repository import EmployeeRepository, StoredEmployee
 from tandem_profiles.domain.mentoring import MAX_SKILL_TEXT, MentoringProfileInvalid
+from tandem_profiles.domain.profile import EmployeeDepartedError, StoredEmployee
 from tandem_profiles.domain.taxonomy import SKILL_ID_PATTERN, Skill, SkillTaxonomy, UnknownSkillError
-from tandem_profiles.service.mentoring_profiles import (
-    EmployeeDepartedError,
-    EmployeeNotFoundError,
-    MentoringProfiles,
-)
+from tandem_profiles.service import mentoring_profiles, queries
+from tandem_profiles.service.mentoring_profiles import EmployeeNotFoundError, UpdateMentoring, WriteOutcome
+from tandem_profiles.service.queries import ProfileFilters
 from tandem_profiles.service.snapshots import snapshot_data
+from tandem_profiles.service.unit_of_work import ProfilesUnitOfWorkFactory
 
 MAX_BATCH_IDS = 1000
 MAX_BULK_ITEMS = 1000
@@ -123,15 +124,22 @@ def _invalid(error: MentoringProfileInvalid) -> JSONResponse:
     )
 
 
+def _outcome_json(outcome: WriteOutcome) -> dict[str, Any]:
+    entry: dict[str, Any] = {"employee_id": outcome.employee_id, "status": outcome.status}
+    if outcome.status == "invalid":
+        entry["errors"] = list(outcome.errors)
+    return entry
+
+
 def profiles_router(
-    unit_of_work: Any, mentoring: MentoringProfiles, taxonomy: SkillTaxonomy, page_limit: int
+    unit_of_work: ProfilesUnitOfWorkFactory, taxonomy: SkillTaxonomy, page_limit: int, source: str
 ) -> APIRouter:
+    """The routes; ``source`` is this service's CloudEvents source for what they publish."""
     router = APIRouter(prefix="/v1")
 
     async def _load(ids: list[str]) -> dict[str, StoredEmployee]:
-        uow: UnitOfWork = unit_of_work()
-        async with uow:
-            return await EmployeeRepository(uow.session).load(ids)
+        async with unit_of_work() as uow:
+            return await queries.profiles_by_id(uow, ids)
 
     @router.get("/profiles/{employee_id}")
     async def get_profile(employee_id: EmployeeIdInPath) -> dict[str, Any]:
@@ -168,28 +176,23 @@ def profiles_router(
                 skill = taxonomy.resolve(has_skill)
             except UnknownSkillError as error:
                 raise HTTPException(422, detail=[_field_error("query", "has_skill", str(error))]) from None
+        filters = ProfileFilters(department=department, country=country, status=status, skill=skill)
         after = _after(cursor)
-        size = min(limit, page_limit)
-        uow: UnitOfWork = unit_of_work()
-        async with uow:
-            page = await EmployeeRepository(uow.session).page(
-                after=after,
-                limit=size + 1,
-                department=department,
-                country=country,
-                status=status,
-                skill=skill,
-            )
-        items = page[:size]
-        next_cursor = _cursor(items[-1].record.employee_id) if len(page) > size else None
-        return {"items": [_profile_json(item) for item in items], "next_cursor": next_cursor}
+        async with unit_of_work() as uow:
+            page = await queries.list_profiles(uow, filters, after=after, limit=min(limit, page_limit))
+        next_cursor = _cursor(page.next_after) if page.next_after is not None else None
+        return {"items": [_profile_json(item) for item in page.items], "next_cursor": next_cursor}
 
     @router.patch("/profiles/{employee_id}/mentoring", response_model=None)
     async def update_mentoring(
         employee_id: EmployeeIdInPath, body: Annotated[dict[str, Any], Body()]
     ) -> dict[str, Any] | JSONResponse:
         try:
-            stored = await mentoring.update(employee_id, body)
+            async with unit_of_work() as uow:
+                stored = await mentoring_profiles.update_mentoring(
+                    uow, UpdateMentoring(employee_id, body), taxonomy=taxonomy, source=source
+                )
+                await uow.commit()
         except MentoringProfileInvalid as error:
             return _invalid(error)
         except EmployeeNotFoundError:
@@ -208,25 +211,16 @@ def profiles_router(
 
         The item count is checked from the length of the decoded list before any item
         is validated, and each item's write is bounded by the list caps of the domain.
+        The whole request is one transaction: a failure stores none of it, and sending
+        it again is safe (a write that changes nothing publishes nothing).
         """
-        results = []
-        for item in items:
-            try:
-                await mentoring.update(item.employee_id, item.mentoring)
-                results.append({"employee_id": item.employee_id, "status": "ok"})
-            except MentoringProfileInvalid as error:
-                results.append(
-                    {
-                        "employee_id": item.employee_id,
-                        "status": "invalid",
-                        "errors": [str(e) for e in error.errors],
-                    }
-                )
-            except EmployeeNotFoundError:
-                results.append({"employee_id": item.employee_id, "status": "not_found"})
-            except EmployeeDepartedError:
-                results.append({"employee_id": item.employee_id, "status": "departed"})
-        return {"results": results}
+        commands = [UpdateMentoring(item.employee_id, item.mentoring) for item in items]
+        async with unit_of_work() as uow:
+            outcomes = await mentoring_profiles.update_mentoring_in_bulk(
+                uow, commands, taxonomy=taxonomy, source=source
+            )
+            await uow.commit()
+        return {"results": [_outcome_json(outcome) for outcome in outcomes]}
 
     @router.get("/skills")
     async def search_skills(

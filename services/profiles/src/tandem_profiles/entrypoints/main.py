@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -18,36 +20,45 @@ from tandem_common.runtime.spec import ServiceSpec
 from tandem_common.settings import ServiceSettings
 from tandem_profiles.adapters.tables import metadata
 from tandem_profiles.adapters.taxonomy_file import load_taxonomy
+from tandem_profiles.adapters.unit_of_work import SqlProfilesUnitOfWork
 from tandem_profiles.entrypoints.api import profiles_router, validation_error_response
-from tandem_profiles.service.erasure import Erasure
-from tandem_profiles.service.hr_ingest import HrIngest
-from tandem_profiles.service.hr_log_compaction import HrLogCompaction
-from tandem_profiles.service.mentoring_profiles import MentoringProfiles
+from tandem_profiles.entrypoints.jobs import ErasureJob, HrLogCompactionJob
+from tandem_profiles.service.hr_ingest import ingest_hr_events
 from tandem_profiles.settings import ProfilesSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations" / "versions"
 
 
+ProfilesRuntime = ServiceRuntime[SqlProfilesUnitOfWork]
+
+
 def create_runtime(
     settings: ProfilesSettings, *, hr_topic: str = HR_TOPIC, consumer_name: str = "profiles"
-) -> ServiceRuntime:
-    runtime = ServiceRuntime(settings, metadata=[metadata], migrations=MIGRATIONS, topics=[PROFILES_TOPIC])
+) -> ProfilesRuntime:
+    runtime = ServiceRuntime(
+        settings,
+        metadata=[metadata],
+        migrations=MIGRATIONS,
+        topics=[PROFILES_TOPIC],
+        unit_of_work=SqlProfilesUnitOfWork,
+    )
     time_slice_seconds = settings.hr_ingest_time_slice_ms / 1000
+    # The consumer opens and commits the unit of work (inbox rows and effects together).
     runtime.consume(
         hr_topic,
-        HrIngest(runtime.source, time_slice_seconds=time_slice_seconds),
+        partial(ingest_hr_events, source=runtime.source, time_slice_seconds=time_slice_seconds),
         EventRegistry(HR_EVENTS),
         name=consumer_name,
     )
-    erasure = Erasure(
+    erasure = ErasureJob(
         runtime.unit_of_work, source=runtime.source, retention_days=settings.erasure_retention_days
     )
 
-    async def erase_periodically(_: ServiceRuntime) -> None:
+    async def erase_periodically(_: ServiceRuntime[Any]) -> None:
         await erasure.run_periodically(settings.erasure_interval_seconds)
 
     runtime.background(erase_periodically)
-    compaction = HrLogCompaction(
+    compaction = HrLogCompactionJob(
         runtime.unit_of_work,
         window_days=settings.hr_replay_window_days,
         min_events=settings.hr_compaction_min_events,
@@ -56,7 +67,7 @@ def create_runtime(
         time_slice_seconds=time_slice_seconds,
     )
 
-    async def compact_periodically(_: ServiceRuntime) -> None:
+    async def compact_periodically(_: ServiceRuntime[Any]) -> None:
         await compaction.run_periodically(settings.hr_compaction_interval_seconds)
 
     runtime.background(compact_periodically)
@@ -68,14 +79,14 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     return build_app(create_runtime(settings), settings)
 
 
-def build_app(runtime: ServiceRuntime, settings: ProfilesSettings) -> FastAPI:
+def build_app(runtime: ProfilesRuntime, settings: ProfilesSettings) -> FastAPI:
     """The HTTP app around ``runtime``; its lifespan starts and stops the runtime."""
-    taxonomy = load_taxonomy()
-    mentoring = MentoringProfiles(runtime.unit_of_work, taxonomy, runtime.source)
     app = FastAPI(title="Tandem profiles (internal)", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.include_router(health_router(runtime.readiness))
-    app.include_router(profiles_router(runtime.unit_of_work, mentoring, taxonomy, settings.api_page_limit))
+    app.include_router(
+        profiles_router(runtime.unit_of_work, load_taxonomy(), settings.api_page_limit, runtime.source)
+    )
     app.add_exception_handler(RequestValidationError, validation_error_response)
     install_edge(app, settings)
     return app

@@ -1,5 +1,8 @@
 """Applies a batch of HR events: one transaction, bulk reads and bulk writes.
 
+``ingest_hr_events`` is the HR consumer's handler: the consumer opens the unit of work,
+claims the batch's inbox rows, calls it and commits both together.
+
 Every event is logged, and every change of an employee's record publishes exactly one
 snapshot with the next version. Duplicates never get here (the inbox filtered them)
 and a no-op change publishes nothing.
@@ -24,18 +27,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
-from tandem_common.db.unit_of_work import UnitOfWork
 from tandem_common.events.hr import EmployeeChangedV1, EmployeeExitedV1, EmployeeHiredV1
 from tandem_common.messaging.received import ReceivedEvent
-from tandem_common.outbox.writer import OutgoingEvent, publish_many_later
-from tandem_profiles.adapters.employee_repository import EmployeeRepository, StoredEmployee
-from tandem_profiles.adapters.hr_log_repository import HrLogRepository
+from tandem_common.outbox.writer import OutgoingEvent
 from tandem_profiles.domain.employee import (
     EMPTY_FOLD,
+    EventKind,
     Fold,
     HrEvent,
+    HrLogEntry,
     OrderKey,
     replay_order,
     snapshot_kind,
@@ -43,8 +44,10 @@ from tandem_profiles.domain.employee import (
 )
 from tandem_profiles.domain.erasure import purge_event_data
 from tandem_profiles.domain.mentoring import EMPTY_MENTORING_PROFILE
+from tandem_profiles.domain.profile import StoredEmployee
 from tandem_profiles.service.snapshots import snapshot_event, snapshot_id
 from tandem_profiles.service.time_slice import TimeSlice
+from tandem_profiles.service.unit_of_work import ProfilesUnitOfWork
 
 # Log rows and outbox rows are written in chunks of this many: building a chunk's COPY
 # records takes a few milliseconds, a whole batch's could hold the loop for a slice.
@@ -55,11 +58,12 @@ _WRITE_CHUNK = 500
 class _Incoming:
     received: ReceivedEvent
     event: HrEvent
-    row: dict[str, Any]
+    entry: HrLogEntry
 
 
 def _incoming(received: ReceivedEvent, seq: int) -> _Incoming:
     data = received.data
+    kind: EventKind
     if isinstance(data, EmployeeHiredV1):
         kind, effective = "hired", data.hire_date
         # Only the fields the event set: a corrective hire that leaves a field out
@@ -73,18 +77,17 @@ def _incoming(received: ReceivedEvent, seq: int) -> _Incoming:
         payload = data.model_dump(mode="json")
     else:  # pragma: no cover - the registry only admits the three types
         raise TypeError(f"not an HR event: {type(data).__name__}")
-    event = HrEvent(kind, effective, received.envelope.time, seq, payload)  # type: ignore[arg-type]
-    row = {
-        "seq": seq,
-        "employee_id": payload["employee_id"],
-        "ce_source": received.envelope.source,
-        "ce_id": received.envelope.id,
-        "kind": kind,
-        "effective_date": effective,
-        "ce_time": received.envelope.time,
-        "data": payload,
-    }
-    return _Incoming(received, event, row)
+    entry = HrLogEntry(
+        seq=seq,
+        employee_id=payload["employee_id"],
+        ce_source=received.envelope.source,
+        ce_id=received.envelope.id,
+        kind=kind,
+        effective_date=effective,
+        ce_time=received.envelope.time,
+        data=payload,
+    )
+    return _Incoming(received, entry.event(), entry)
 
 
 def _log_end(start: Fold, logged: Sequence[HrEvent]) -> OrderKey | None:
@@ -173,7 +176,7 @@ class _Batch:
                 # An erased employment stays erased, and a late event about it is
                 # logged without its personal data.
                 for item in items:
-                    item.row["data"] = purge_event_data(item.row["data"])
+                    item.entry.data = purge_event_data(item.entry.data)
                 return
             if not before.erased and before.record == record:
                 return  # a no-op change
@@ -204,55 +207,58 @@ class _Batch:
             self.positions[employee_id] = fold.last
 
 
-class HrIngest:
-    def __init__(self, source: str, *, time_slice_seconds: float = 0.01) -> None:
-        self._source = source
-        self._time_slice_seconds = time_slice_seconds
+async def ingest_hr_events(
+    uow: ProfilesUnitOfWork,
+    events: Sequence[ReceivedEvent],
+    *,
+    source: str,
+    time_slice_seconds: float = 0.01,
+) -> None:
+    """Apply one batch of HR events (new ones: the consumer's inbox dropped duplicates).
 
-    async def __call__(self, uow: UnitOfWork, events: Sequence[ReceivedEvent]) -> None:
-        pace = TimeSlice(self._time_slice_seconds)
-        employees = EmployeeRepository(uow.session)
-        log = HrLogRepository(uow.session)
-        employee_ids = {event.data.key() for event in events}
-        # The lock comes first: it also orders the sequence numbers taken below after
-        # those of any earlier transaction about the same employees.
-        await employees.lock_employees(employee_ids)
-        current = await employees.load(employee_ids, for_update=True)
-        seqs = await log.reserve_seqs(len(events))
-        incoming: dict[str, list[_Incoming]] = {}
-        for received, seq in zip(events, seqs, strict=True):
-            item = _incoming(received, seq)
-            incoming.setdefault(item.row["employee_id"], []).append(item)
-            if pace.due():
-                await pace.pause()
+    ``source`` is this service's CloudEvents source, for the snapshots it publishes.
+    """
+    pace = TimeSlice(time_slice_seconds)
+    employee_ids = {event.data.key() for event in events}
+    # The lock comes first: it also orders the sequence numbers taken below after
+    # those of any earlier transaction about the same employees.
+    await uow.employees.lock_employees(employee_ids)
+    current = await uow.employees.load(employee_ids, for_update=True)
+    seqs = await uow.hr_log.reserve_seqs(len(events))
+    incoming: dict[str, list[_Incoming]] = {}
+    for received, seq in zip(events, seqs, strict=True):
+        item = _incoming(received, seq)
+        incoming.setdefault(item.entry.employee_id, []).append(item)
+        if pace.due():
+            await pace.pause()
 
-        heads = {
-            employee_id: Fold(record=stored.record, last=stored.hr_position)
-            for employee_id, stored in current.items()
-            if stored.hr_position is not None
-        }
-        to_replay = [
-            employee_id
-            for employee_id, items in incoming.items()
-            if employee_id not in heads or not _in_order(heads[employee_id].last, items)
-        ]
-        snapshots = await log.load_snapshots(to_replay)
-        logs = await log.load_events(to_replay)
+    heads = {
+        employee_id: Fold(record=stored.record, last=stored.hr_position)
+        for employee_id, stored in current.items()
+        if stored.hr_position is not None
+    }
+    to_replay = [
+        employee_id
+        for employee_id, items in incoming.items()
+        if employee_id not in heads or not _in_order(heads[employee_id].last, items)
+    ]
+    snapshots = await uow.hr_log.load_snapshots(to_replay)
+    logs = await uow.hr_log.load_events(to_replay)
 
-        batch = _Batch(self._source, pace, current)
-        for employee_id, items in incoming.items():
-            await batch.apply(
-                employee_id,
-                items,
-                heads.get(employee_id),
-                snapshots.get(employee_id, EMPTY_FOLD),
-                logs.get(employee_id, []),
-            )
+    batch = _Batch(source, pace, current)
+    for employee_id, items in incoming.items():
+        await batch.apply(
+            employee_id,
+            items,
+            heads.get(employee_id),
+            snapshots.get(employee_id, EMPTY_FOLD),
+            logs.get(employee_id, []),
+        )
 
-        rows = [item.row for items in incoming.values() for item in items]
-        for start in range(0, len(rows), _WRITE_CHUNK):
-            await log.append(rows[start : start + _WRITE_CHUNK])
-        await employees.save(list(batch.changed.values()))
-        await employees.advance_positions(batch.positions)
-        for start in range(0, len(batch.outgoing), _WRITE_CHUNK):
-            await publish_many_later(uow.session, batch.outgoing[start : start + _WRITE_CHUNK])
+    entries = [item.entry for items in incoming.values() for item in items]
+    for start in range(0, len(entries), _WRITE_CHUNK):
+        await uow.hr_log.append(entries[start : start + _WRITE_CHUNK])
+    await uow.employees.save(list(batch.changed.values()))
+    await uow.employees.advance_positions(batch.positions)
+    for start in range(0, len(batch.outgoing), _WRITE_CHUNK):
+        await uow.publish(batch.outgoing[start : start + _WRITE_CHUNK])

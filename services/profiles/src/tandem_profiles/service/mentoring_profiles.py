@@ -1,55 +1,108 @@
-"""Employees edit their own mentoring profile; every effective write publishes a snapshot."""
+"""Employees edit their own mentoring profile; every effective write publishes a snapshot.
+
+Two use cases: one write (``PATCH /v1/profiles/{id}/mentoring``) and many writes in
+one transaction (``POST /v1/mentoring/bulk``). Both get, decide (``StoredEmployee.
+edit_mentoring``), save; the HTTP handler opens the unit of work and commits.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import replace
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from tandem_common.db.unit_of_work import UnitOfWork
-from tandem_common.outbox.writer import OutgoingEvent, publish_later
-from tandem_profiles.adapters.employee_repository import EmployeeRepository, StoredEmployee
-from tandem_profiles.domain.mentoring import validate_write
+from tandem_common.outbox.writer import OutgoingEvent
+from tandem_profiles.domain.mentoring import MentoringProfileInvalid
+from tandem_profiles.domain.profile import EmployeeDepartedError, StoredEmployee
 from tandem_profiles.domain.taxonomy import SkillTaxonomy
 from tandem_profiles.service.snapshots import snapshot_event, snapshot_id
+from tandem_profiles.service.unit_of_work import ProfilesUnitOfWork
 
 
 class EmployeeNotFoundError(LookupError):
     pass
 
 
-class EmployeeDepartedError(Exception):
-    """Departed (or erased) employees' mentoring profiles are read-only."""
+@dataclass(frozen=True, slots=True)
+class UpdateMentoring:
+    """One write to an employee's mentoring profile, as the API received it."""
+
+    employee_id: str
+    write: Mapping[str, Any]
 
 
-class MentoringProfiles:
-    def __init__(self, unit_of_work: Callable[[], UnitOfWork], taxonomy: SkillTaxonomy, source: str) -> None:
-        self._unit_of_work = unit_of_work
-        self._taxonomy = taxonomy
-        self._source = source
+WriteStatus = Literal["ok", "invalid", "not_found", "departed"]
 
-    async def update(self, employee_id: str, raw: Mapping[str, Any]) -> StoredEmployee:
-        """Validate and apply one write; raises ``MentoringProfileInvalid`` and changes nothing."""
-        async with self._unit_of_work() as uow:
-            repository = EmployeeRepository(uow.session)
-            found = (await repository.load([employee_id], for_update=True)).get(employee_id)
-            if found is None:
-                raise EmployeeNotFoundError(employee_id)
-            if found.erased or found.record.status == "departed":
-                raise EmployeeDepartedError(employee_id)
-            mentoring = validate_write(raw, self._taxonomy, found.mentoring)
-            if mentoring == found.mentoring:
-                return found
-            after = replace(found, mentoring=mentoring, version=found.version + 1)
-            await repository.save([after])
-            await publish_later(
-                uow.session,
-                OutgoingEvent(
-                    data=snapshot_event("updated", after),
-                    source=self._source,
-                    id=snapshot_id(after),
-                    subject=employee_id,
-                ),
-            )
-            await uow.commit()
-            return after
+
+@dataclass(frozen=True, slots=True)
+class WriteOutcome:
+    employee_id: str
+    status: WriteStatus
+    # For an invalid write, one ``field: message`` per bad field.
+    errors: tuple[str, ...] = ()
+
+
+async def update_mentoring(
+    uow: ProfilesUnitOfWork, command: UpdateMentoring, *, taxonomy: SkillTaxonomy, source: str
+) -> StoredEmployee:
+    """Apply one write and return the profile after it.
+
+    Raises ``EmployeeNotFoundError``, ``EmployeeDepartedError`` or
+    ``MentoringProfileInvalid``, having written nothing.
+    """
+    found = (await uow.employees.load([command.employee_id], for_update=True)).get(command.employee_id)
+    if found is None:
+        raise EmployeeNotFoundError(command.employee_id)
+    after = found.edit_mentoring(command.write, taxonomy)
+    if after is not found:
+        await uow.employees.save([after])
+        await uow.publish_one(_updated(after, source))
+    return after
+
+
+async def update_mentoring_in_bulk(
+    uow: ProfilesUnitOfWork,
+    commands: Sequence[UpdateMentoring],
+    *,
+    taxonomy: SkillTaxonomy,
+    source: str,
+) -> list[WriteOutcome]:
+    """Apply many writes, in order; a bad one is reported and the others still apply.
+
+    The profiles are loaded (and locked) together, in id order like every other writer,
+    and two writes to one employee apply one after the other, each with its snapshot.
+    """
+    current = await uow.employees.load({command.employee_id for command in commands}, for_update=True)
+    changed: dict[str, StoredEmployee] = {}
+    outgoing: list[OutgoingEvent] = []
+    outcomes: list[WriteOutcome] = []
+    for command in commands:
+        employee_id = command.employee_id
+        found = current.get(employee_id)
+        if found is None:
+            outcomes.append(WriteOutcome(employee_id, "not_found"))
+            continue
+        try:
+            after = found.edit_mentoring(command.write, taxonomy)
+        except EmployeeDepartedError:
+            outcomes.append(WriteOutcome(employee_id, "departed"))
+            continue
+        except MentoringProfileInvalid as error:
+            outcomes.append(WriteOutcome(employee_id, "invalid", tuple(str(e) for e in error.errors)))
+            continue
+        if after is not found:
+            current[employee_id] = changed[employee_id] = after
+            outgoing.append(_updated(after, source))
+        outcomes.append(WriteOutcome(employee_id, "ok"))
+    await uow.employees.save(list(changed.values()))
+    await uow.publish(outgoing)
+    return outcomes
+
+
+def _updated(after: StoredEmployee, source: str) -> OutgoingEvent:
+    return OutgoingEvent(
+        data=snapshot_event("updated", after),
+        source=source,
+        id=snapshot_id(after),
+        subject=after.record.employee_id,
+    )

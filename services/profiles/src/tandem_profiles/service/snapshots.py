@@ -12,8 +12,8 @@ from tandem_common.events.profiles import (
     ProfileUpdatedV1,
 )
 from tandem_common.events.registry import EventSchema
-from tandem_profiles.adapters.employee_repository import StoredEmployee
 from tandem_profiles.domain.employee import SnapshotKind
+from tandem_profiles.domain.profile import StoredEmployee
 
 _SCHEMAS: dict[SnapshotKind, type[ProfileSnapshot]] = {
     "registered": ProfileRegisteredV1,
