@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("bench.backbone", "bench.ingest", "bench.matching")
+BENCHMARKS = ("bench.cli", "bench.backbone", "bench.ingest", "bench.matching")
 
 
 def main() -> int:

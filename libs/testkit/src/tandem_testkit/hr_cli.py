@@ -1,29 +1,21 @@
-"""`tandem hr …`: the synthetic HR feed.
+"""`tandem hr …`: the synthetic HR feed, its parsers only.
 
 ``register`` builds the ``hr`` sub-parser and hands its subcommand table to one
 function per subcommand, so another subcommand is one more function in ``SUBCOMMANDS``.
+Each handler is named with ``lazy_handler`` and lives in the module that does the work
+(``hr_generate``, ``hr_publish``, ``mentoring_loader``): building the parser imports
+none of them, so neither Kafka's client nor the feed generator slows other commands.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from tqdm import tqdm
-
-from tandem_common.cli import UsageError
-from tandem_profiles.adapters.taxonomy_file import load_taxonomy
-from tandem_testkit.hr_publish import add_publish
-from tandem_testkit.hrfeed.generator import Chunk, FeedRequest, generate_feed
-from tandem_testkit.mentoring_loader import add_load_mentoring
+from tandem_common.cli import lazy_handler
 
 MENTORING_SUFFIX = ".mentoring.jsonl"
-_MEBIBYTE = 1024 * 1024
 
 SubcommandTable = Any  # argparse's _SubParsersAction is private
 
@@ -55,7 +47,41 @@ def add_generate(commands: SubcommandTable) -> None:
         help="fraction of employees with later changed/exited events (default 0)",
     )
     parser.add_argument("--out", type=Path, required=True, metavar="FILE.jsonl")
-    parser.set_defaults(handler=generate)
+    parser.set_defaults(handler=lazy_handler("tandem_testkit.hr_generate:generate"))
+
+
+def add_publish(commands: SubcommandTable) -> None:
+    parser = commands.add_parser(
+        "publish",
+        help="produce a generated feed (JSON lines) to Kafka",
+        description="Send each line of FILE as one Kafka record with its key and CloudEvents headers.",
+    )
+    parser.add_argument("file", type=Path, metavar="FILE.jsonl")
+    parser.add_argument(
+        "--rate", type=float, metavar="R", help="events per second (default: as fast as possible)"
+    )
+    parser.add_argument("--topic", help="send to this topic instead of each line's")
+    parser.add_argument("--bootstrap", help="Kafka bootstrap servers (default: TANDEM_KAFKA_BOOTSTRAP)")
+    parser.set_defaults(handler=lazy_handler("tandem_testkit.hr_publish:publish"))
+
+
+def add_load_mentoring(commands: SubcommandTable) -> None:
+    parser = commands.add_parser(
+        "load-mentoring",
+        help="load mentoring profiles (from hr generate) through the profiles API",
+    )
+    parser.add_argument("file", type=Path, metavar="FILE.mentoring.jsonl")
+    parser.add_argument(
+        "--url", help="profiles service URL (default: http://127.0.0.1:$TANDEM_PROFILES_PORT)"
+    )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long to retry employees not known yet (default 60)",
+    )
+    parser.set_defaults(handler=lazy_handler("tandem_testkit.mentoring_loader:load_mentoring"))
 
 
 SUBCOMMANDS: tuple[Callable[[SubcommandTable], None], ...] = (
@@ -63,57 +89,3 @@ SUBCOMMANDS: tuple[Callable[[SubcommandTable], None], ...] = (
     add_publish,
     add_load_mentoring,
 )
-
-
-def mentoring_path(out: Path) -> Path:
-    """``org.jsonl`` -> ``org.mentoring.jsonl``, next to the events file."""
-    return out.with_name(out.stem + MENTORING_SUFFIX)
-
-
-def generate(args: argparse.Namespace) -> int:
-    try:
-        request = FeedRequest(employees=args.employees, seed=args.seed, churn=args.churn)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    out: Path = args.out
-    profiles_out = mentoring_path(out)
-    started = time.perf_counter()
-    with ExitStack() as files:
-        events_file = _open_for_writing(files, out)
-        profiles_file = _open_for_writing(files, profiles_out)
-        feed = generate_feed(request, load_taxonomy())
-        with tqdm(
-            total=feed.event_count + request.employees,
-            unit=" lines",
-            unit_scale=True,
-            file=sys.stderr,
-            disable=None,
-        ) as progress:
-            _write(events_file, feed.event_chunks(), progress)
-            _write(profiles_file, feed.mentoring_chunks(), progress)
-    elapsed = time.perf_counter() - started
-    print(
-        f"tandem hr generate: {request.employees:,} employees, "
-        f"{request.employees:,} hired + {feed.changes:,} changed + {feed.exits:,} exited "
-        f"events -> {out} ({_size(out)}); profiles -> {profiles_out} ({_size(profiles_out)}); "
-        f"{elapsed:.1f} s",
-        file=sys.stderr,
-    )
-    return 0
-
-
-def _open_for_writing(files: ExitStack, path: Path) -> BinaryIO:
-    try:
-        return files.enter_context(path.open("wb"))
-    except OSError as error:
-        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
-
-
-def _write(target: BinaryIO, chunks: Iterator[Chunk], progress: tqdm[Any]) -> None:
-    for chunk in chunks:
-        target.write(chunk.data)
-        progress.update(chunk.lines)
-
-
-def _size(path: Path) -> str:
-    return f"{path.stat().st_size / _MEBIBYTE:,.1f} MiB"

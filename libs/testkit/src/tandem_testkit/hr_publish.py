@@ -96,21 +96,6 @@ async def publish_file(
     return sent, time.perf_counter() - started
 
 
-def add_publish(commands: Any) -> None:
-    parser = commands.add_parser(
-        "publish",
-        help="produce a generated feed (JSON lines) to Kafka",
-        description="Send each line of FILE as one Kafka record with its key and CloudEvents headers.",
-    )
-    parser.add_argument("file", type=Path, metavar="FILE.jsonl")
-    parser.add_argument(
-        "--rate", type=float, metavar="R", help="events per second (default: as fast as possible)"
-    )
-    parser.add_argument("--topic", help="send to this topic instead of each line's")
-    parser.add_argument("--bootstrap", help="Kafka bootstrap servers (default: TANDEM_KAFKA_BOOTSTRAP)")
-    parser.set_defaults(handler=publish)
-
-
 def publish(args: Any) -> int:
     path = existing_file(args.file)
     if args.rate is not None and args.rate <= 0:

@@ -67,25 +67,6 @@ async def load_profiles(
     return outcome
 
 
-def add_load_mentoring(commands: Any) -> None:
-    parser = commands.add_parser(
-        "load-mentoring",
-        help="load mentoring profiles (from hr generate) through the profiles API",
-    )
-    parser.add_argument("file", type=Path, metavar="FILE.mentoring.jsonl")
-    parser.add_argument(
-        "--url", help="profiles service URL (default: http://127.0.0.1:$TANDEM_PROFILES_PORT)"
-    )
-    parser.add_argument(
-        "--wait",
-        type=float,
-        default=60.0,
-        metavar="SECONDS",
-        help="how long to retry employees not known yet (default 60)",
-    )
-    parser.set_defaults(handler=load_mentoring)
-
-
 def load_mentoring(args: Any) -> int:
     path = existing_file(args.file)
     items = read_profiles(path)

@@ -1,4 +1,9 @@
-"""`tandem match solve` and `tandem match plan`: the engine on plain files."""
+"""`tandem match solve` and `tandem match plan`: the engine on plain files.
+
+Building these parsers imports nothing beyond the standard library (see
+:mod:`tandem_common.cli`): each handler imports the engine and the file helpers when
+it runs, so `tandem --help` and the other commands never load numpy or OR-Tools.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,6 @@ import time
 from typing import Any
 
 from tandem_common.cli import UsageError
-from tandem_matching.engine import InvalidInput, solve
-from tandem_matching.engine.pairs import EXACT_MAX_EDGES
-from tandem_matching.files import read_json, read_jsonl, write_json_atomic
 
 
 class _PhaseLog:
@@ -27,11 +29,16 @@ class _PhaseLog:
 
 
 def _solve_command(args: argparse.Namespace) -> int:
+    from tandem_matching.engine import InvalidInput, solve
+    from tandem_matching.engine.pairs import EXACT_MAX_EDGES
+    from tandem_matching.files import read_json, write_json_atomic
+
     log = _PhaseLog(args.quiet)
     graph = read_json(args.input)
     log(f"read {args.input}")
+    exact_max_edges = EXACT_MAX_EDGES if args.exact_max_edges is None else args.exact_max_edges
     try:
-        result = solve(graph, exact_max_edges=args.exact_max_edges, progress=log)
+        result = solve(graph, exact_max_edges=exact_max_edges, progress=log)
     except InvalidInput as error:
         raise UsageError(f"{args.input}: {error}") from None
     write_json_atomic(args.out, result)
@@ -40,7 +47,9 @@ def _solve_command(args: argparse.Namespace) -> int:
 
 
 def _plan_command(args: argparse.Namespace) -> int:
+    from tandem_matching.engine import InvalidInput
     from tandem_matching.engine.planner import plan
+    from tandem_matching.files import read_json, read_jsonl, write_json_atomic
 
     log = _PhaseLog(args.quiet)
     program = read_json(args.program)
@@ -75,8 +84,7 @@ def register(subparsers: Any) -> None:
     solve_parser.add_argument(
         "--exact-max-edges",
         type=int,
-        default=EXACT_MAX_EDGES,
-        help="largest pairs graph (in edges) solved by exact blossom",
+        help="largest pairs graph (in edges) solved by exact blossom (default 4000)",
     )
     solve_parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     solve_parser.set_defaults(handler=_solve_command)

@@ -40,7 +40,6 @@ def serve(name: str) -> int:
     return 0 if server.started else 1
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("serve", help="run one Tandem service in the foreground")
-    parser.add_argument("service", help="the service to run, e.g. profiles")
-    parser.set_defaults(handler=lambda args: serve(args.service))
+def serve_command(args: argparse.Namespace) -> int:
+    """``tandem serve NAME`` (the parser is in ``runtime.cli``)."""
+    return serve(args.service)

@@ -15,6 +15,7 @@ on loopback, and Tandem's own clients find the token in that file.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -200,3 +201,8 @@ async def run_platform(demo: bool) -> int:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await starting
         await platform.stop()
+
+
+def up_command(args: argparse.Namespace) -> int:
+    """``tandem up [--demo]`` (the parser is in ``runtime.cli``)."""
+    return asyncio.run(run_platform(args.demo))

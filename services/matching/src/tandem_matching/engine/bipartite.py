@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
 
 from tandem_matching.engine.arrays import FloatArray, IntArray
 from tandem_matching.engine.integer_costs import solve_coarsening
@@ -39,6 +38,10 @@ def solve_bipartite(
     """Return the indices of the chosen edges of a maximum-weight b-matching."""
     if u.size == 0:
         return BipartiteSolution(np.empty(0, dtype=np.int64), "empty")
+    # Imported here so that importing the engine, as every pairs solve does, does not
+    # load OR-Tools.
+    from ortools.graph.python import min_cost_flow
+
     mentors = mentor_capacity.size
     mentees = mentee_capacity.size
     source = mentors + mentees

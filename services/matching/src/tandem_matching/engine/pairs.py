@@ -24,16 +24,18 @@ of every run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
-from ortools.graph.python import linear_sum_assignment
-from scipy.sparse.csgraph import connected_components
 
 from tandem_matching.engine.arrays import FloatArray, IntArray
 from tandem_matching.engine.integer_costs import solve_coarsening
+
+# OR-Tools and SciPy are imported inside the relaxation's functions: a graph small
+# enough for blossom never needs them, and loading them takes longer than solving it.
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 EXACT_MAX_EDGES = 4000
 """Above this many edges the relaxation is used; blossom is cubic in the worst case."""
@@ -85,6 +87,8 @@ def _edge_lookup(n: int, u: IntArray, v: IntArray) -> dict[int, int]:
 
 def relaxed_pairs(n: int, u: IntArray, v: IntArray, w: FloatArray) -> PairsSolution:
     """The assignment relaxation with cycle repair and local search (module docs)."""
+    from ortools.graph.python import linear_sum_assignment
+
     m = u.size
     nodes = np.arange(n, dtype=np.int64)
     rows = np.concatenate([u, v, nodes])
@@ -161,6 +165,9 @@ def _repair_long_cycles(
     mate: IntArray,
     mate_edge: IntArray,
 ) -> None:
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
     members = nodes[long_cycle]
     link = sp.csr_matrix((np.ones(members.size), (members, successor[members])), shape=(n, n))
     _, label = connected_components(link, directed=True, connection="weak")
@@ -208,6 +215,8 @@ def _best_cycle_matching(weights: list[float]) -> list[int]:
 
 
 def _adjacency(n: int, u: IntArray, v: IntArray, w: FloatArray) -> sp.csr_matrix:
+    import scipy.sparse as sp
+
     m = u.size
     edge_ids = np.arange(m, dtype=np.int64)
     return sp.csr_matrix(

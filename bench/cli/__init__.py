@@ -1,0 +1,1 @@
+"""Benchmark of the `tandem` command's start-up (`python -m bench.cli`)."""
