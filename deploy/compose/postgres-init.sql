@@ -6,3 +6,7 @@
 CREATE ROLE profiles LOGIN PASSWORD 'profiles';
 CREATE DATABASE profiles OWNER profiles;
 REVOKE ALL ON DATABASE profiles FROM PUBLIC;
+
+CREATE ROLE matching LOGIN PASSWORD 'matching';
+CREATE DATABASE matching OWNER matching;
+REVOKE ALL ON DATABASE matching FROM PUBLIC;

@@ -142,7 +142,8 @@ def test_registry_rejects_an_unknown_type_clearly() -> None:
     unknown = dataclasses.replace(EVENT, type="tandem.hr.employee.promoted.v9")
     with pytest.raises(
         EnvelopeError,
-        match=r"^ce_type is not a known event type \(known: tandem\.hr\.employee\.changed\.v1, ",
+        match=r"^ce_type is not a known event type \(known: tandem\.[a-z.]+\.v1, ",
     ) as raised:
         registry.validate(unknown)
     assert raised.value.stage == "validate"
+    assert "tandem.hr.employee.changed.v1, tandem.hr.employee.exited.v1" in str(raised.value)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 EMPLOYEE_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _BCP47 = re.compile(
     r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?(-[A-Za-z0-9]{5,8}|-\d[A-Za-z0-9]{3})*$"
 )
@@ -38,6 +39,14 @@ def _iso_date(value: object) -> object:
         raise ValueError("must be an ISO 8601 date, YYYY-MM-DD")
     if not isinstance(value, str | date):
         raise ValueError("must be an ISO 8601 date string, YYYY-MM-DD")
+    return value
+
+
+def _iso_datetime(value: object) -> object:
+    if isinstance(value, str) and not _DATETIME.match(value):
+        raise ValueError("must be an RFC 3339 date-time with a time zone offset")
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an RFC 3339 date-time string with a time zone offset")
     return value
 
 
@@ -67,6 +76,10 @@ def _email(value: str) -> str:
 
 EmployeeId = Annotated[str, Field(pattern=EMPLOYEE_ID_PATTERN)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime)]
+# Ids Tandem's services choose (programs, matches, sessions, ...): opaque, and as safe in
+# keys, headers and logs as an employee id.
+OpaqueId = Annotated[str, Field(pattern=EMPLOYEE_ID_PATTERN)]
 CountryCode = Annotated[str, AfterValidator(_country)]
 TimeZoneName = Annotated[str, AfterValidator(_timezone)]
 LanguageTag = Annotated[str, AfterValidator(_language)]

@@ -1,0 +1,127 @@
+"""Who may do what: the one table of the matching service's permissions.
+
+The gateway verifies the caller and passes the viewer on (``X-Tandem-Viewer``,
+``X-Tandem-Roles``); the service checks again here, so a bug in one place does not
+open a command to everyone (defence in depth). Roles are graphql.md's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from tandem_matching.domain.errors import UserError, UserErrors, forbidden
+from tandem_matching.domain.matches import Match
+from tandem_matching.domain.programs import Program
+
+Role = Literal["employee", "program_admin", "hr_analyst", "admin"]
+ROLES: tuple[Role, ...] = ("employee", "program_admin", "hr_analyst", "admin")
+
+Action = Literal[
+    "create_program",
+    "administer_program",
+    "enrol",
+    "withdraw",
+    "respond_to_proposal",
+    "end_match",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    employee_id: str
+    roles: frozenset[Role]
+
+    @classmethod
+    def of(cls, employee_id: str, roles: Iterable[str]) -> Viewer:
+        """A viewer with the known roles among ``roles`` (others are ignored)."""
+        return cls(employee_id, frozenset(r for r in ROLES if r in set(roles)))
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What an action is about: a program, a person, a match (as far as it applies)."""
+
+    program: Program | None = None
+    employee_id: str | None = None
+    match: Match | None = None
+
+
+def _creates_programs(viewer: Viewer, _: Subject) -> bool:
+    return bool(viewer.roles & {"program_admin", "admin"})
+
+
+def _administers(viewer: Viewer, subject: Subject) -> bool:
+    program = subject.program
+    return viewer.is_admin or (program is not None and viewer.employee_id in program.admins)
+
+
+def _is_the_person(viewer: Viewer, subject: Subject) -> bool:
+    return subject.employee_id is not None and viewer.employee_id == subject.employee_id
+
+
+def _is_a_member(viewer: Viewer, subject: Subject) -> bool:
+    return subject.match is not None and subject.match.member(viewer.employee_id) is not None
+
+
+def _the_person_or_an_administrator(viewer: Viewer, subject: Subject) -> bool:
+    return _is_the_person(viewer, subject) or _administers(viewer, subject)
+
+
+def _a_member_or_an_administrator(viewer: Viewer, subject: Subject) -> bool:
+    return _is_a_member(viewer, subject) or _administers(viewer, subject)
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    allows: Callable[[Viewer, Subject], bool]
+    # The field the refusal names, and the sentence it says.
+    field: str
+    refusal: str
+
+
+POLICY: Mapping[Action, Permission] = {
+    "create_program": Permission(
+        _creates_programs, "viewer", "creating a program needs the program_admin or admin role"
+    ),
+    "administer_program": Permission(
+        _administers, "program_id", "only the program's admins (or an admin) can administer it"
+    ),
+    "enrol": Permission(
+        _the_person_or_an_administrator,
+        "employee_id",
+        "people enrol themselves; only the program's admins can enrol others",
+    ),
+    "withdraw": Permission(
+        _the_person_or_an_administrator,
+        "employee_id",
+        "people withdraw themselves; only the program's admins can withdraw others",
+    ),
+    "respond_to_proposal": Permission(
+        _is_a_member, "match_id", "only a member of the match can answer its proposal"
+    ),
+    "end_match": Permission(
+        _a_member_or_an_administrator,
+        "match_id",
+        "only a member of the match or the program's admins can end it",
+    ),
+}
+
+
+def refusal(action: Action, viewer: Viewer, subject: Subject) -> UserError | None:
+    permission = POLICY[action]
+    if permission.allows(viewer, subject):
+        return None
+    return forbidden(permission.field, permission.refusal)
+
+
+def require(action: Action, viewer: Viewer, subject: Subject) -> None:
+    """Raises ``UserErrors`` (``FORBIDDEN``) unless ``viewer`` may do ``action`` to ``subject``."""
+    error = refusal(action, viewer, subject)
+    if error is not None:
+        raise UserErrors([error])

@@ -1,0 +1,27 @@
+"""The matching service, started once per test module on a database of that module."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tandem_common.testing.backends import Infrastructure
+from tests.support.matching import MatchingUnderTest
+
+
+@pytest.fixture(scope="module")
+async def matching(
+    infrastructure: Infrastructure, module_database_url: str
+) -> AsyncIterator[MatchingUnderTest]:
+    service = MatchingUnderTest(infrastructure, module_database_url)
+    await service.start()
+    yield service
+    await service.stop()
+
+
+@pytest.fixture(scope="module")
+async def api(matching: MatchingUnderTest) -> AsyncIterator[httpx.AsyncClient]:
+    async with matching.client() as client:
+        yield client
