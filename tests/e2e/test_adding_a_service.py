@@ -328,7 +328,7 @@ async def test_a_service_from_the_recipe_starts_with_its_database_and_stops_clea
         assert up.code == 0, up.output[-3000:]
         assert "tandem   | stopped" in up.output
         prefixes = {line.split(" | ")[0].strip() for line in up.output.splitlines() if " | " in line}
-        assert prefixes == {"tandem", "profiles", "sample"}
+        assert prefixes == {"tandem", "profiles", "matching", "sample"}
         # The later stage stops first: sample is gone before profiles begins to stop.
         log = up.output.splitlines()
         sample_stopped = _first(log, "sample ", '"service stopped"')
