@@ -1,19 +1,11 @@
-"""Circles of 4 to 8 people for group programs.
+"""Circles of 4 to 8 people for group programs, formed by an optimiser.
 
-Mentor circles: every potential mentor gets a theme, the skill it offers that most of
-its eligible mentees want (at a level it covers). Mentors with the most demand go first
-and take their best-scoring eligible mentees who want the theme, as long as every pair
-in the circle can meet (the circle rules below); a circle below the minimum size is not
-formed. Left-over mentees then join any formed circle with room whose theme they want.
-
-Peer circles: people are swept in order of UTC offset and language, so neighbours can
-meet; each joins the open circle where every pair passes the circle rules, preferring a
-circle without anyone from their department. Circles below the minimum are dissolved and
-their members placed in other circles with room.
-
-Circle rules, checked for every pair of members: reporting line, working-hours overlap,
-common language; between the mentor and each mentee (and between all members of a peer
-circle) also the department and previous-pair rules.
+The objective and the hard rules are in `circles_model` (and docs/matching.md). Pools of
+up to `EXACT_MAX_PEOPLE` people are solved with CP-SAT (`circles_exact`), started from
+the local-search circles so that it can only improve on them; larger pools use the
+local search alone (`circles_search`). Before the circles are returned, every one is
+checked again with the vectorised rule checker, which shares no code with the scalar
+checks the solvers use.
 """
 
 from __future__ import annotations
@@ -24,17 +16,23 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 
-from tandem_matching.engine.arrays import FloatArray
-from tandem_matching.engine.candidates import generate
+from tandem_matching.engine.arrays import FloatArray, IntArray
+from tandem_matching.engine.candidates import Candidates, generate
+from tandem_matching.engine.circles_model import Circle, CircleProblem
+from tandem_matching.engine.circles_search import search_circles
 from tandem_matching.engine.explain import role_problem, teaching_phrase, unmatched_reasons
+from tandem_matching.engine.org import in_reporting_line
 from tandem_matching.engine.people import Population
 from tandem_matching.engine.program import Program
-from tandem_matching.engine.rules import RuleChecker
+from tandem_matching.engine.rules import RULES, RuleChecker, rule_sentence
 from tandem_matching.engine.scoring import coverage, factor_values, weighted_score
 
-OPEN_CIRCLES = 40
+EXACT_MAX_PEOPLE = {"mentor": 80, "peer": 30}
+"""Pools up to this size are solved with CP-SAT (peer models grow as people^3)."""
+EXACT_TIME_LIMIT = 5.0
+"""CP-SAT's deterministic time limit inside a plan (about seconds)."""
+MENTOR_CANDIDATES = 50
 
 
 @dataclass
@@ -44,28 +42,70 @@ class CircleOutcome:
     person_score: FloatArray = field(default_factory=lambda: np.zeros(0))
 
 
-class _PairRules:
-    """Scalar versions of the pair rules, for the few pairs inside circles."""
+class CircleRuleBroken(RuntimeError):
+    """A formed circle breaks a hard rule: a defect in the solvers, never bad input."""
 
-    def __init__(self, population: Population, program: Program, checker: RuleChecker) -> None:
-        self.population, self.program, self.checker = population, program, checker
 
-    def can_meet(self, x: int, y: int, full: bool) -> bool:
-        a = np.asarray([x], dtype=np.int64)
-        b = np.asarray([y], dtype=np.int64)
-        if full:
-            return bool(self.checker.first_broken_rule(a, b)[0] < 0)
-        population, program = self.population, self.program
-        tin, tout = population.tin, population.tout
-        if program.exclude_reporting_line and ((tin[x] <= tin[y] < tout[x]) or (tin[y] <= tin[x] < tout[y])):
-            return False
-        if (
-            program.min_timezone_overlap_hours > 0
-            and population.zone_overlap[population.zone[x], population.zone[y]]
-            < program.min_timezone_overlap_hours
-        ):
-            return False
-        return not (program.require_common_language and not population.common_language(a, b)[0])
+def circle_problem(
+    population: Population,
+    program: Program,
+    checker: RuleChecker,
+    busy: npt.NDArray[np.bool_],
+    *,
+    top_k: int,
+    progress: Callable[[str], None],
+) -> tuple[CircleProblem, Candidates | None]:
+    """The pool of free people and, for mentor circles, their candidate mentors."""
+    previous = [
+        (population.index[a], population.index[b])
+        for a, b in program.previous_pairs
+        if a in population.index and b in population.index
+    ]
+    if program.circle_style == "peer":
+        able = population.can_mentor | population.can_mentee
+        people = np.flatnonzero(population.active & able & ~busy)
+        return CircleProblem(population, program, people, previous_pairs=previous), None
+    offers = np.diff(population.offered.indptr) > 0
+    wants = np.diff(population.wanted.indptr) > 0
+    leaders = np.flatnonzero(
+        population.active & population.can_mentor & offers & (population.capacity > 0) & ~busy
+    )
+    members = np.flatnonzero(population.active & population.can_mentee & wants & ~busy)
+    candidates = generate(
+        population,
+        program,
+        checker,
+        members,
+        leaders,
+        two_way=False,
+        top_k=max(top_k, MENTOR_CANDIDATES),
+        progress=progress,
+    )
+    pool = np.union1d(leaders, members)
+    values = factor_values(
+        population,
+        program,
+        candidates.a,
+        candidates.b,
+        cover_ab=candidates.cover_ab,
+        cover_ba=candidates.cover_ba,
+    )
+    score = weighted_score(program, values)
+    problem = CircleProblem(
+        population, program, pool, mentor_edges=(candidates.a, candidates.b, score), previous_pairs=previous
+    )
+    return problem, candidates
+
+
+def solve_circles(problem: CircleProblem, *, exact_time_limit: float = EXACT_TIME_LIMIT) -> list[Circle]:
+    circles = search_circles(problem)
+    if problem.size <= EXACT_MAX_PEOPLE[problem.style] and problem.size >= problem.low:
+        from tandem_matching.engine.circles_exact import solve_exact
+
+        exact = solve_exact(problem, time_limit=exact_time_limit, hint=circles)
+        if exact.circles and exact.objective > problem.objective(circles):
+            circles = exact.circles
+    return circles
 
 
 def plan_circles(
@@ -79,210 +119,206 @@ def plan_circles(
 ) -> CircleOutcome:
     busy = np.zeros(population.size, dtype=bool)
     busy[list(kept.busy)] = True
-    if program.circle_style == "peer":
-        return _peer_circles(population, program, checker, busy, progress)
-    return _mentor_circles(population, program, checker, busy, top_k=top_k, progress=progress)
+    problem, candidates = circle_problem(population, program, checker, busy, top_k=top_k, progress=progress)
+    local = solve_circles(problem)
+    progress(f"formed {len(local)} {program.circle_style} circles")
+    circles = [[int(problem.people[p]) for p in c.people()] for c in local]
+    mentor = program.circle_style == "mentor"
+    check_circles(population, program, checker, circles, mentor=mentor)
 
-
-def _mentor_circles(
-    population: Population,
-    program: Program,
-    checker: RuleChecker,
-    busy: npt.NDArray[np.bool_],
-    *,
-    top_k: int,
-    progress: Callable[[str], None],
-) -> CircleOutcome:
     n = population.size
-    offers = np.diff(population.offered.indptr) > 0
-    wants = np.diff(population.wanted.indptr) > 0
-    leaders = np.flatnonzero(population.active & population.can_mentor & offers & ~busy)
-    members = np.flatnonzero(population.active & population.can_mentee & wants & ~busy)
-    candidates = generate(
-        population,
-        program,
-        checker,
-        members,
-        leaders,
-        two_way=False,
-        top_k=max(top_k, 50),
-        progress=progress,
-    )
-    a, b = candidates.a, candidates.b
-    values = factor_values(
-        population, program, a, b, cover_ab=candidates.cover_ab, cover_ba=candidates.cover_ba
-    )
-    score = weighted_score(program, values)
-
-    # Which wanted skills of the mentee each candidate's mentor covers at level.
-    wanted = population.wanted[b]
-    offered = population.offered[a]
-    shortfall = wanted - offered.minimum(wanted)
-    shortfall.eliminate_zeros()
-    covered = wanted - wanted.multiply(shortfall != 0)
-    covered = sp.csr_matrix(covered)
-    covered.eliminate_zeros()
-    covered.data[:] = 1.0
-    demand = sp.csr_matrix((covered.data, covered.indices, covered.indptr), shape=covered.shape)
-    per_leader = sp.csr_matrix((np.ones(a.size), (a, np.arange(a.size))), shape=(n, a.size)) @ demand
-    per_leader = sp.csr_matrix(per_leader)
-    theme = np.full(n, -1, dtype=np.int64)
-    theme_demand = np.zeros(n, dtype=np.int64)
-    for leader in np.unique(a).tolist():
-        start, stop = per_leader.indptr[leader], per_leader.indptr[leader + 1]
-        if stop > start:
-            row = per_leader.data[start:stop]
-            best = int(np.argmax(row))
-            theme[leader] = int(per_leader.indices[start + best])
-            theme_demand[leader] = int(row[best])
-
-    order = np.lexsort((-score, a))
-    edge_start = np.searchsorted(a[order], np.arange(n + 1))
-    rules = _PairRules(population, program, checker)
-    used = busy.copy()
-    circles: list[list[int]] = []
-    circle_theme: list[int] = []
-    circle_scores: list[list[float]] = []
-    smallest = program.circle_min - 1
-    largest = program.circle_max - 1
-    covers_theme = covered.tocsr()
-
-    def wants_theme(edge: int, skill: int) -> bool:
-        start, stop = covers_theme.indptr[edge], covers_theme.indptr[edge + 1]
-        return bool(skill in covers_theme.indices[start:stop])
-
-    for leader in sorted(np.flatnonzero(theme >= 0).tolist(), key=lambda x: -theme_demand[x]):
-        if used[leader] or theme_demand[leader] < smallest:
-            continue
-        skill = int(theme[leader])
-        chosen: list[int] = []
-        chosen_scores: list[float] = []
-        for edge in order[edge_start[leader] : edge_start[leader + 1]].tolist():
-            mentee = int(b[edge])
-            if used[mentee] or mentee == leader or not wants_theme(edge, skill):
-                continue
-            if all(rules.can_meet(mentee, other, full=False) for other in chosen):
-                chosen.append(mentee)
-                chosen_scores.append(float(score[edge]))
-                if len(chosen) == largest:
-                    break
-        if len(chosen) >= smallest:
-            used[leader] = True
-            used[chosen] = True
-            circles.append([leader, *chosen])
-            circle_theme.append(skill)
-            circle_scores.append(chosen_scores)
-
-    # Left-over mentees join a circle with room whose theme they want.
-    circle_of_leader = {circle[0]: position for position, circle in enumerate(circles)}
-    by_mentee = np.lexsort((-score, b))
-    for edge in by_mentee.tolist():
-        mentee, leader = int(b[edge]), int(a[edge])
-        position = circle_of_leader.get(leader)
-        if used[mentee] or position is None or len(circles[position]) > largest:
-            continue
-        if not wants_theme(edge, circle_theme[position]):
-            continue
-        if all(rules.can_meet(mentee, other, full=False) for other in circles[position][1:]):
-            circles[position].append(mentee)
-            circle_scores[position].append(float(score[edge]))
-            used[mentee] = True
-    progress(f"formed {len(circles)} mentor circles")
-
-    outcome = CircleOutcome(person_score=np.full(n, np.nan))
-    for circle, skill, scores in zip(circles, circle_theme, circle_scores, strict=True):
-        outcome.matches.append(_circle_match(population, program, circle, population.skill_names[skill]))
-        mean = float(np.mean(scores))
-        outcome.person_score[circle] = mean
-    outcome.reasons.update(unmatched_reasons(population, program, candidates, np.flatnonzero(~used).tolist()))
-    return outcome
-
-
-def _peer_circles(
-    population: Population,
-    program: Program,
-    checker: RuleChecker,
-    busy: npt.NDArray[np.bool_],
-    progress: Callable[[str], None],
-) -> CircleOutcome:
-    n = population.size
-    able = population.can_mentor | population.can_mentee
-    people = np.flatnonzero(population.active & able & ~busy)
-    zone_key = population.zone[people]
-    order = people[np.lexsort((population.languages[people, 0], zone_key))]
-    rules = _PairRules(population, program, checker)
-    departments = population.department
-    open_circles: list[list[int]] = []
-    closed: list[list[int]] = []
-    for person in order.tolist():
-        best, best_fresh = -1, False
-        for position, circle in enumerate(open_circles):
-            if not all(rules.can_meet(person, other, full=True) for other in circle):
-                continue
-            fresh = all(departments[other] != departments[person] for other in circle)
-            if best < 0 or (fresh and not best_fresh):
-                best, best_fresh = position, fresh
-                if fresh:
-                    break
-        if best < 0:
-            open_circles.append([person])
-            if len(open_circles) > OPEN_CIRCLES:
-                closed.append(open_circles.pop(0))
-            continue
-        open_circles[best].append(person)
-        if len(open_circles[best]) == program.circle_max:
-            closed.append(open_circles.pop(best))
-    closed.extend(open_circles)
-    circles = [c for c in closed if len(c) >= program.circle_min]
-    leftovers = [p for c in closed if len(c) < program.circle_min for p in c]
-    placed: set[int] = set()
-    for person in leftovers:
-        for circle in circles:
-            if len(circle) < program.circle_max and all(
-                rules.can_meet(person, other, full=True) for other in circle
-            ):
-                circle.append(person)
-                placed.add(person)
-                break
-    progress(f"formed {len(circles)} peer circles")
     outcome = CircleOutcome(person_score=np.full(n, np.nan))
     used = np.zeros(n, dtype=bool)
     for circle in circles:
-        # The facilitator is the most senior member with the mentor role, if any.
-        circle.sort(key=lambda p: (not population.can_mentor[p], -population.seniority[p]))
-        match = _circle_match(population, program, circle, None)
+        if mentor:
+            circle[1:] = sorted(circle[1:], key=lambda j: population.ids[j])
+        else:
+            # The facilitator is the most senior member with the mentor role, if any.
+            circle.sort(
+                key=lambda p: (not population.can_mentor[p], -population.seniority[p], population.ids[p])
+            )
+        match = _circle_match(population, program, circle, mentor=mentor)
         outcome.matches.append(match)
         outcome.person_score[circle] = match["score"]
         used[circle] = True
-    for person in np.flatnonzero(~used).tolist():
-        problem = role_problem(population, program, person)
-        outcome.reasons[person] = (
-            f"not eligible: {problem}"
-            if problem is not None
-            else (
-                "no eligible partner: no circle of "
-                f"{program.circle_min}-{program.circle_max} people who can all meet under "
-                "the rules (working-hours overlap, common language, reporting line) "
-                "could include this person"
-            )
-        )
+    unplaced = np.flatnonzero(~used).tolist()
+    if candidates is not None:
+        outcome.reasons.update(_mentor_reasons(population, program, problem, candidates, local, unplaced))
+    else:
+        outcome.reasons.update(_peer_reasons(population, program, checker, problem, unplaced))
     return outcome
 
 
+def check_circles(
+    population: Population,
+    program: Program,
+    checker: RuleChecker,
+    circles: list[list[int]],
+    *,
+    mentor: bool,
+) -> None:
+    """Raise `CircleRuleBroken` if a circle breaks a hard rule, checked on whole arrays."""
+    seen: set[int] = set()
+    for circle in circles:
+        if not program.circle_min <= len(circle) <= program.circle_max:
+            raise CircleRuleBroken(f"circle of {len(circle)} people: {circle}")
+        if seen & set(circle) or len(set(circle)) != len(circle):
+            raise CircleRuleBroken(f"a person sits in two circles: {circle}")
+        seen.update(circle)
+        if not population.active[circle].all():
+            raise CircleRuleBroken(f"an inactive participant in a circle: {circle}")
+    if not circles:
+        return
+    full_a: list[int] = []
+    full_b: list[int] = []
+    meet_a: list[int] = []
+    meet_b: list[int] = []
+    for circle in circles:
+        if mentor:
+            full_a += [circle[0]] * (len(circle) - 1)
+            full_b += circle[1:]
+            pairs = [(x, y) for i, x in enumerate(circle[1:], 1) for y in circle[i + 1 :]]
+            meet_a += [x for x, _ in pairs]
+            meet_b += [y for _, y in pairs]
+        else:
+            pairs = [(x, y) for i, x in enumerate(circle) for y in circle[i + 1 :]]
+            full_a += [x for x, _ in pairs]
+            full_b += [y for _, y in pairs]
+    a, b = np.asarray(full_a, dtype=np.int64), np.asarray(full_b, dtype=np.int64)
+    broken = checker.first_broken_rule(a, b)
+    if (broken >= 0).any():
+        at = int(np.flatnonzero(broken >= 0)[0])
+        raise CircleRuleBroken(
+            f"{population.ids[a[at]]} and {population.ids[b[at]]} break {RULES[broken[at]]}"
+        )
+    if mentor:
+        if not (population.can_mentor[a].all() and population.can_mentee[b].all()):
+            raise CircleRuleBroken("a leader without the mentor role or a member without the mentee role")
+        if not (coverage(population, a, b) > 0).all():
+            raise CircleRuleBroken("a leader teaches a member none of the skills it wants at level")
+        x, y = np.asarray(meet_a, dtype=np.int64), np.asarray(meet_b, dtype=np.int64)
+        if x.size:
+            bad = np.zeros(x.size, dtype=bool)
+            if program.exclude_reporting_line:
+                bad |= in_reporting_line(population.tin, population.tout, x, y)
+            if program.min_timezone_overlap_hours > 0:
+                bad |= checker.overlap(x, y) < program.min_timezone_overlap_hours
+            if program.require_common_language:
+                bad |= ~population.common_language(x, y)
+            if bad.any():
+                at = int(np.flatnonzero(bad)[0])
+                raise CircleRuleBroken(
+                    f"members {population.ids[x[at]]} and {population.ids[y[at]]} cannot meet"
+                )
+
+
+def _mentor_reasons(
+    population: Population,
+    program: Program,
+    problem: CircleProblem,
+    candidates: Candidates,
+    circles: list[Circle],
+    unplaced: list[int],
+) -> dict[int, str]:
+    reasons = unmatched_reasons(population, program, candidates, unplaced)
+    leads = {c.leader: c for c in circles}
+    sits = {j for c in circles for j in c.members}
+    size_range = f"{program.circle_min}-{program.circle_max}"
+    for person, reason in reasons.items():
+        if not reason.startswith("every eligible partner"):
+            continue
+        j = problem.local.get(person)
+        if j is None:
+            continue
+        parts: list[str] = []
+        mentors = problem.mentors_of[j]
+        if mentors:
+            full = sum(1 for m in mentors if m in leads and leads[m].size >= program.circle_max)
+            clash = sum(
+                1
+                for m in mentors
+                if m in leads and leads[m].size < program.circle_max and not problem.fits(j, leads[m].members)
+            )
+            member = sum(1 for m in mentors if m in sits)
+            idle = len(mentors) - full - clash - member
+            counts = [
+                (full, "lead a full circle"),
+                (
+                    clash,
+                    "lead a circle with a member this person cannot meet "
+                    "(reporting line, working hours or language)",
+                ),
+                (member, "sit in another circle as members"),
+                (idle, "lead no circle: too few of their eligible members were free to fill one"),
+            ]
+            parts.append(
+                f"of {len(mentors)} eligible mentor{'s' if len(mentors) != 1 else ''}, "
+                + ", ".join(f"{count} {text}" for count, text in counts if count)
+            )
+        if problem.members_of[j]:
+            parts.append(
+                f"as a mentor, too few of its {len(problem.members_of[j])} eligible members were free "
+                f"and able to meet each other to fill a circle of {size_range}"
+            )
+        if parts:
+            reasons[person] = f"{reason}: " + "; ".join(parts)
+    return reasons
+
+
+def _peer_reasons(
+    population: Population,
+    program: Program,
+    checker: RuleChecker,
+    problem: CircleProblem,
+    unplaced: list[int],
+) -> dict[int, str]:
+    reasons: dict[int, str] = {}
+    pool: IntArray = problem.people
+    need = program.circle_min - 1
+    for person in unplaced:
+        problem_text = role_problem(population, program, person)
+        if problem_text is not None or person not in problem.local:
+            reasons[person] = f"not eligible: {problem_text or 'not free for a new circle'}"
+            continue
+        others = pool[pool != person]
+        broken = checker.first_broken_rule(np.full(others.size, person, dtype=np.int64), others)
+        eligible = int((broken < 0).sum())
+        who = population.ids[person]
+        if eligible < need:
+            counts = np.bincount(broken[broken >= 0], minlength=len(RULES))
+            excluded = ", ".join(
+                rule_sentence(rule, who, int(counts[i]), program) for i, rule in enumerate(RULES) if counts[i]
+            )
+            reasons[person] = (
+                f"no eligible partner: a circle of {program.circle_min}-{program.circle_max} needs {need} "
+                f"people who may sit with {who}, but only {eligible} of {others.size} may; the rules "
+                f"exclude {excluded}"
+            )
+        else:
+            noun = "partner" if eligible == 1 else "partners"
+            reasons[person] = (
+                f"every eligible partner ({eligible} {noun}) was better used elsewhere: their circles "
+                "are full or include someone this person may not sit with, and too few of them were "
+                "free to open another circle"
+            )
+    return reasons
+
+
 def _circle_match(
-    population: Population, program: Program, circle: list[int], theme: str | None
+    population: Population, program: Program, circle: list[int], *, mentor: bool
 ) -> dict[str, Any]:
-    """Score and explanation of a circle: the mean of its pairs' factors."""
+    """Score and explanation of a circle: the mean of its pairs' factors (mentor and
+    each member in a mentor circle; every pair in a peer circle)."""
     leader = circle[0]
-    if theme is not None:
+    if mentor:
         pairs = [(leader, member) for member in circle[1:]]
     else:
         pairs = [(x, y) for i, x in enumerate(circle) for y in circle[i + 1 :]]
     a = np.asarray([p for p, _ in pairs], dtype=np.int64)
     b = np.asarray([q for _, q in pairs], dtype=np.int64)
     cover_ab = coverage(population, a, b)
-    cover_ba = coverage(population, b, a) if theme is None else np.zeros(a.size)
-    if theme is None:
+    cover_ba = coverage(population, b, a) if not mentor else np.zeros(a.size)
+    if not mentor:
         cover_ab = np.maximum(cover_ab, cover_ba)
     values = factor_values(population, program, a, b, cover_ab=cover_ab, cover_ba=cover_ba)
     score = float(weighted_score(program, values).mean())
@@ -291,14 +327,8 @@ def _circle_match(
     for factor in program.factors:
         value = round(float(values[factor].mean()), 4)
         if factor == "skill_complementarity":
-            if theme is not None:
-                level = population.skills(leader, "offered")[theme]
-                learners = ", ".join(
-                    f"{ids[m]} ({population.skills(m, 'wanted')[theme]})"
-                    for m in circle[1:]
-                    if theme in population.skills(m, "wanted")
-                )
-                detail = f"{ids[leader]} teaches {theme} ({level}) that {learners} want"
+            if mentor:
+                detail = _teaching_summary(population, circle)
             else:
                 phrases = [
                     phrase for x, y in pairs for phrase in (teaching_phrase(population, x, y),) if phrase
@@ -311,7 +341,7 @@ def _circle_match(
             hours = min(
                 float(population.zone_overlap[population.zone[x], population.zone[y]]) for x, y in pairs
             )
-            who = "mentor and member" if theme is not None else "pair of members"
+            who = "mentor and member" if mentor else "pair of members"
             detail = f"every {who} share at least {hours:g} working hours"
         elif factor == "cross_generation":
             detail = (
@@ -327,3 +357,22 @@ def _circle_match(
         "score": round(score, 6),
         "explanation": explanation,
     }
+
+
+def _teaching_summary(population: Population, circle: list[int]) -> str:
+    """'L teaches python (5) that A (2), B (3) want; sql (4) that C (2) wants', the skills
+    ordered by how many members learn them."""
+    ids = population.ids
+    leader = circle[0]
+    offered = population.skills(leader, "offered")
+    learners: dict[str, list[str]] = {}
+    for member in circle[1:]:
+        for skill, level in sorted(population.skills(member, "wanted").items()):
+            if offered.get(skill, 0) >= level:
+                learners.setdefault(skill, []).append(f"{ids[member]} ({level})")
+    ranked = sorted(learners.items(), key=lambda item: (-len(item[1]), item[0]))
+    parts = [
+        f"{skill} ({offered[skill]}) that {', '.join(who)} {'wants' if len(who) == 1 else 'want'}"
+        for skill, who in ranked
+    ]
+    return f"{ids[leader]} teaches " + "; ".join(parts)

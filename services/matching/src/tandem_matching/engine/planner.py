@@ -11,7 +11,7 @@ import numpy as np
 
 from tandem_matching.engine.arrays import BoolArray, FloatArray, IntArray
 from tandem_matching.engine.bipartite import solve_bipartite
-from tandem_matching.engine.candidates import Candidates, generate
+from tandem_matching.engine.candidates import POOL_SIZE, Candidates, generate
 from tandem_matching.engine.errors import InvalidInput
 from tandem_matching.engine.explain import pair_explanation, unmatched_reasons
 from tandem_matching.engine.fairness import blocking_pairs, group_stats
@@ -25,6 +25,8 @@ Progress = Callable[[str], None]
 
 MATCH_PREFERENCE = 1e-6
 """Added to every solver weight, so that among equal scores more matches win."""
+SOLVE_DEGREE = 10
+"""One-to-one plans are solved on each person's heaviest candidate edges (pairs.thinned_pairs)."""
 
 
 def _quiet(_: str) -> None:
@@ -74,9 +76,16 @@ def plan(
     keep: Any = None,
     top_k: int = 30,
     exact_max_edges: int = EXACT_MAX_EDGES,
+    pool_size: int = POOL_SIZE,
+    solve_degree: int | None = SOLVE_DEGREE,
     progress: Progress = _quiet,
 ) -> dict[str, Any]:
-    """Return the contract's plan document; raises `InvalidInput` for bad input."""
+    """Return the contract's plan document; raises `InvalidInput` for bad input.
+
+    `pool_size` caps the random pool of partners each person is compared with
+    (candidates.py); `solve_degree` thins one-to-one graphs before solving
+    (pairs.thinned_pairs), None solves on every candidate pair.
+    """
     started = time.perf_counter()
     program = parse_program(program_document)
     population = build_population(participants, org)
@@ -98,6 +107,8 @@ def plan(
             kept,
             top_k=top_k,
             exact_max_edges=exact_max_edges,
+            pool_size=pool_size,
+            solve_degree=solve_degree,
             progress=progress,
         )
 
@@ -154,6 +165,8 @@ def _plan_one_to_one(
     *,
     top_k: int,
     exact_max_edges: int,
+    pool_size: int,
+    solve_degree: int | None,
     progress: Progress,
 ) -> tuple[list[dict[str, Any]], dict[int, str], FloatArray, dict[str, int]]:
     n = population.size
@@ -175,6 +188,7 @@ def _plan_one_to_one(
             mentors,
             two_way=False,
             top_k=top_k,
+            pool_size=pool_size,
             progress=progress,
         )
     else:
@@ -191,6 +205,7 @@ def _plan_one_to_one(
             people,
             two_way=True,
             top_k=top_k,
+            pool_size=pool_size,
             progress=progress,
         )
     progress(f"{candidates.a.size} candidate pairs in {time.perf_counter() - phase:.2f}s")
@@ -207,6 +222,10 @@ def _plan_one_to_one(
     progress(f"scored in {time.perf_counter() - phase:.2f}s")
     phase = time.perf_counter()
     weight = score + MATCH_PREFERENCE
+    progress(
+        f"solving: {np.unique(np.concatenate([candidates.a, candidates.b])).size} people, "
+        f"{candidates.a.size} candidate pairs"
+    )
     if program.type in MENTOR_TYPES:
         mentor_local = np.searchsorted(mentors, candidates.a)
         mentee_local = np.searchsorted(mentees, candidates.b)
@@ -218,7 +237,9 @@ def _plan_one_to_one(
             weight,
         ).edges
     else:
-        chosen = solve_pairs(n, candidates.a, candidates.b, weight, exact_max_edges=exact_max_edges).edges
+        chosen = solve_pairs(
+            n, candidates.a, candidates.b, weight, exact_max_edges=exact_max_edges, degree=solve_degree
+        ).edges
     progress(f"solved {chosen.size} matches in {time.perf_counter() - phase:.2f}s")
     phase = time.perf_counter()
 
@@ -239,6 +260,7 @@ def _plan_one_to_one(
             previous = 0.0 if np.isnan(person_score[person]) else person_score[person] * partner_count[person]
             partner_count[person] += 1
             person_score[person] = (previous + float(score[edge])) / partner_count[person]
+    progress(f"explaining: {len(matches)} matches written")
     reasons = unmatched_reasons(population, program, candidates, np.flatnonzero(partner_count == 0).tolist())
     blocking = _blocking(population, program, candidates, score, chosen=chosen, kept=kept)
     progress(f"explained in {time.perf_counter() - phase:.2f}s")

@@ -41,21 +41,31 @@ class RuleChecker:
         self.previous_keys = np.unique(
             np.asarray([min(a, b) * n + max(a, b) for a, b in previous], dtype=np.int64)
         )
+        self.previous_partners: dict[int, list[int]] = {}
+        for a, b in previous:
+            if a != b:
+                self.previous_partners.setdefault(a, []).append(b)
+                self.previous_partners.setdefault(b, []).append(a)
 
     def overlap(self, a: IntArray, b: IntArray) -> npt.NDArray[np.float64]:
         population = self.population
         result: npt.NDArray[np.float64] = population.zone_overlap[population.zone[a], population.zone[b]]
         return result
 
-    def first_broken_rule(self, a: IntArray, b: IntArray) -> IntArray:
-        """Rules run in order on the pairs still passing, so later rules see fewer pairs."""
+    def first_broken_rule(self, a: IntArray, b: IntArray, *, individual: bool = True) -> IntArray:
+        """Rules run in order on the pairs still passing, so later rules see fewer pairs.
+
+        With `individual=False` the two rules about particular people (reporting line,
+        previous pairs) are left out: what remains depends only on each person's
+        department, zone, languages and seniority, so it holds for anyone alike.
+        """
         population, program = self.population, self.program
         broken = np.full(a.size, -1, dtype=np.int64)
         alive = np.arange(a.size, dtype=np.int64)
         x, y = a, b
         n = max(population.size, 1)
         checks: list[tuple[str, Callable[[IntArray, IntArray], BoolArray]]] = []
-        if program.exclude_reporting_line:
+        if program.exclude_reporting_line and individual:
             checks.append(
                 (
                     "reporting_line",
@@ -74,7 +84,7 @@ class RuleChecker:
             checks.append(("timezone_overlap", lambda p, q: self.overlap(p, q) < hours))
         if program.require_common_language:
             checks.append(("common_language", lambda p, q: ~population.common_language(p, q)))
-        if self.previous_keys.size:
+        if self.previous_keys.size and individual:
             keys = self.previous_keys
             checks.append(
                 (
