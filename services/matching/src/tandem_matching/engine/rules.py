@@ -14,9 +14,11 @@ import numpy as np
 import numpy.typing as npt
 
 from tandem_matching.engine.arrays import BoolArray, IntArray
-from tandem_matching.engine.org import in_reporting_line
 from tandem_matching.engine.people import Population
 from tandem_matching.engine.program import Program
+
+COMPACT_BELOW = 0.75
+"""Share of pairs still passing below which they are gathered into smaller arrays."""
 
 RULES = (
     "reporting_line",
@@ -42,6 +44,7 @@ class RuleChecker:
             np.asarray([min(a, b) * n + max(a, b) for a, b in previous], dtype=np.int64)
         )
         self.previous_partners: dict[int, list[int]] = {}
+        self._short_overlap: BoolArray | None = None
         for a, b in previous:
             if a != b:
                 self.previous_partners.setdefault(a, []).append(b)
@@ -53,7 +56,11 @@ class RuleChecker:
         return result
 
     def first_broken_rule(self, a: IntArray, b: IntArray, *, individual: bool = True) -> IntArray:
-        """Rules run in order on the pairs still passing, so later rules see fewer pairs.
+        """Rules run in order; each pair takes the first rule it breaks.
+
+        The pairs still passing are gathered into smaller arrays only once a rule has
+        removed a good share of them (COMPACT_BELOW): gathering every array after a rule
+        that removes few pairs costs more than checking those pairs again.
 
         With `individual=False` the two rules about particular people (reporting line,
         previous pairs) are left out: what remains depends only on each person's
@@ -62,26 +69,20 @@ class RuleChecker:
         population, program = self.population, self.program
         broken = np.full(a.size, -1, dtype=np.int64)
         alive = np.arange(a.size, dtype=np.int64)
+        undecided = np.ones(a.size, dtype=bool)
         x, y = a, b
         n = max(population.size, 1)
         checks: list[tuple[str, Callable[[IntArray, IntArray], BoolArray]]] = []
         if program.exclude_reporting_line and individual:
-            checks.append(
-                (
-                    "reporting_line",
-                    lambda p, q: in_reporting_line(population.tin, population.tout, p, q),
-                )
-            )
+            checks.append(("reporting_line", self._in_reporting_line))
         if program.exclude_same_department:
-            checks.append(
-                (
-                    "same_department",
-                    lambda p, q: population.department[p] == population.department[q],
-                )
-            )
+            department = population.department
+            checks.append(("same_department", lambda p, q: department[p] == department[q]))
         if program.min_timezone_overlap_hours > 0:
-            hours = program.min_timezone_overlap_hours
-            checks.append(("timezone_overlap", lambda p, q: self.overlap(p, q) < hours))
+            too_short = self._too_short_overlap()
+            zones = too_short.shape[0]
+            zone = np.asarray(population.zone, dtype=np.int64)
+            checks.append(("timezone_overlap", lambda p, q: too_short.ravel()[zone[p] * zones + zone[q]]))
         if program.require_common_language:
             checks.append(("common_language", lambda p, q: ~population.common_language(p, q)))
         if self.previous_keys.size and individual:
@@ -92,18 +93,38 @@ class RuleChecker:
                     lambda p, q: np.isin(np.minimum(p, q) * n + np.maximum(p, q), keys),
                 )
             )
+        seniority = population.seniority
         if program.type == "reverse":
-            checks.append(("seniority", lambda p, q: population.seniority[p] >= population.seniority[q]))
+            checks.append(("seniority", lambda p, q: seniority[p] >= seniority[q]))
         elif program.type == "traditional":
-            checks.append(("seniority", lambda p, q: population.seniority[p] <= population.seniority[q]))
+            checks.append(("seniority", lambda p, q: seniority[p] <= seniority[q]))
         for rule, failing_of in checks:
             if alive.size == 0:
                 break
-            failing = failing_of(x, y)
+            failing = failing_of(x, y) & undecided
             broken[alive[failing]] = RULES.index(rule)
-            keep = ~failing
-            alive, x, y = alive[keep], x[keep], y[keep]
+            undecided &= ~failing
+            passing = int(np.count_nonzero(undecided))
+            if passing < COMPACT_BELOW * alive.size:
+                alive, x, y = alive[undecided], x[undecided], y[undecided]
+                undecided = np.ones(passing, dtype=bool)
         return broken
+
+    def _in_reporting_line(self, a: IntArray, b: IntArray) -> BoolArray:
+        """org.in_reporting_line, reading each person's interval once."""
+        tin, tout = self.population.tin, self.population.tout
+        tin_a, tin_b = tin[a], tin[b]
+        a_over_b = (tin_a <= tin_b) & (tin_b < tout[a])
+        b_over_a = (tin_b <= tin_a) & (tin_a < tout[b])
+        result: BoolArray = (a_over_b | b_over_a) & (a != b)
+        return result
+
+    def _too_short_overlap(self) -> BoolArray:
+        """Zone x zone: True where the shared working hours fall below the program's minimum."""
+        if self._short_overlap is None:
+            overlap = self.population.zone_overlap
+            self._short_overlap = np.ascontiguousarray(overlap < self.program.min_timezone_overlap_hours)
+        return self._short_overlap
 
 
 def rule_sentence(rule: str, person: str, count: int, program: Program) -> str:
