@@ -6,18 +6,13 @@ from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import text
 
-from tandem_common.db.engine import create_engine
-from tandem_common.db.tables import backbone_metadata
-from tandem_common.migrations.runner import run_migrations
-from tandem_matching.adapters.tables import metadata as matching_metadata
 from tandem_matching.adapters.unit_of_work import SqlMatchingUnitOfWork
 from tandem_matching.domain.enrolment import Enrolment
 from tandem_matching.domain.pool import PoolMember
-from tandem_matching.entrypoints.main import MIGRATIONS
 from tests.contract.backends import FakeBackend, PostgresBackend
 from tests.fakes.matching import FakeMatchingUnitOfWork
+from tests.support.matching import emptied, migrate_matching
 from tests.unit.matching_service.support import T0, a_match, a_member, a_program
 
 TABLES = ("outbox", "inbox", "match_members", "matches", "enrolments", "pool_members", "programs")
@@ -30,23 +25,13 @@ def fake_matching() -> FakeBackend:
 
 @pytest.fixture(scope="module")
 async def matching_database(module_database_url: str) -> str:
-    engine = create_engine(module_database_url, pool_size=1)
-    try:
-        await run_migrations(engine, MIGRATIONS, [backbone_metadata, matching_metadata])
-    finally:
-        await engine.dispose()
-    return module_database_url
+    return await migrate_matching(module_database_url)
 
 
 @pytest.fixture
 async def postgres_matching(matching_database: str) -> AsyncIterator[PostgresBackend]:
-    engine = create_engine(matching_database, pool_size=2)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY"))
+    async with emptied(matching_database, TABLES, pool_size=2) as engine:
         yield PostgresBackend(engine, SqlMatchingUnitOfWork)
-    finally:
-        await engine.dispose()
 
 
 def enrolment(program_id: str, employee_id: str, status: str = "enrolled") -> Enrolment:

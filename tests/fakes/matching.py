@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import ClassVar
 
+import orjson
+
 from tandem_matching.domain.enrolment import Enrolment, EnrolmentStatus
 from tandem_matching.domain.matches import Match, MatchStatus
 from tandem_matching.domain.pool import PoolMember
 from tandem_matching.domain.programs import Program, ProgramStatus
+from tandem_matching.domain.rounds import EnrolledPerson, Round
 from tandem_matching.service.unit_of_work import MatchingUnitOfWork
 from tests.fakes.unit_of_work import FakeDatabase, FakeUnitOfWork
 
@@ -26,6 +29,7 @@ class FakeMatchingDatabase(FakeDatabase):
     enrolments: dict[tuple[str, str], Enrolment] = field(default_factory=dict)
     pool: dict[str, PoolMember] = field(default_factory=dict)
     matches: dict[str, Match] = field(default_factory=dict)
+    rounds: dict[str, Round] = field(default_factory=dict)
 
 
 class FakePrograms:
@@ -182,6 +186,71 @@ class FakeMatches:
         }
 
 
+class FakeRounds:
+    def __init__(self, database: FakeMatchingDatabase) -> None:
+        self._db = database
+
+    async def get(self, round_ids: Iterable[str], *, for_update: bool = False) -> dict[str, Round]:
+        return {i: self._db.rounds[i] for i in sorted(set(round_ids)) if i in self._db.rounds}
+
+    async def add(self, round_: Round) -> None:
+        if round_.round_id in self._db.rounds:
+            raise ValueError(f"round {round_.round_id} exists")
+        if round_.open and await self.open_of_program(round_.program_id) is not None:
+            raise ValueError(f"program {round_.program_id} has an open round")
+        self._db.rounds[round_.round_id] = round_
+
+    async def save(self, round_: Round) -> None:
+        if round_.round_id in self._db.rounds:
+            self._db.rounds[round_.round_id] = round_
+
+    async def open_of_program(self, program_id: str) -> Round | None:
+        return next((r for r in self._db.rounds.values() if r.program_id == program_id and r.open), None)
+
+    async def page(self, program_id: str, *, after: str | None, limit: int) -> list[Round]:
+        found = [
+            r
+            for i, r in sorted(self._db.rounds.items())
+            if r.program_id == program_id and (after is None or i > after)
+        ]
+        return found[:limit]
+
+    async def next_claimable(self, now: datetime) -> Round | None:
+        waiting = [r for r in self._db.rounds.values() if r.claimable(now)]
+        return min(waiting, key=lambda r: (r.requested_at, r.round_id), default=None)
+
+    async def enrolled_people(self, program_id: str) -> list[EnrolledPerson]:
+        found = []
+        for (p, employee_id), enrolment in sorted(self._db.enrolments.items()):
+            member = self._db.pool.get(employee_id)
+            if p != program_id or enrolment.status != "enrolled" or member is None:
+                continue
+            if member.status != "active" or member.snapshot is None:
+                continue
+            capacity = int((member.snapshot.get("mentoring") or {}).get("capacity") or 0)
+            found.append(
+                EnrolledPerson(employee_id, enrolment.roles, capacity, orjson.dumps(member.snapshot).decode())
+            )
+        return found
+
+    async def manager_links(self) -> list[tuple[str, str | None]]:
+        return [
+            (i, m.snapshot.get("manager_id"))
+            for i, m in sorted(self._db.pool.items())
+            if m.snapshot is not None
+        ]
+
+    async def available_people(self, program_id: str, employee_ids: Iterable[str]) -> set[str]:
+        found = set()
+        for employee_id in set(employee_ids):
+            enrolment = self._db.enrolments.get((program_id, employee_id))
+            member = self._db.pool.get(employee_id)
+            enrolled = enrolment is not None and enrolment.status == "enrolled"
+            if enrolled and member is not None and member.active:
+                found.add(employee_id)
+        return found
+
+
 class FakeMatchingUnitOfWork(FakeUnitOfWork, MatchingUnitOfWork):
     database_class: ClassVar[type[FakeDatabase]] = FakeMatchingDatabase
     database: FakeMatchingDatabase
@@ -193,3 +262,4 @@ class FakeMatchingUnitOfWork(FakeUnitOfWork, MatchingUnitOfWork):
         self.enrolments = FakeEnrolments(working)
         self.pool = FakePool(working)
         self.matches = FakeMatches(working)
+        self.rounds = FakeRounds(working)

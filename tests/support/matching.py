@@ -7,21 +7,32 @@ is read back from ``matching.events`` with a plain Kafka client, by key.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import orjson
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from tandem_common.db.engine import create_engine
+from tandem_common.db.tables import backbone_metadata
 from tandem_common.events.matching import MATCHING_TOPIC
+from tandem_common.migrations.runner import run_migrations
 from tandem_common.runtime.service import ServiceRuntime
 from tandem_common.testing.backends import Infrastructure
+from tandem_matching.adapters.tables import metadata as matching_metadata
+from tandem_matching.domain.matches import ExplanationFactor
 from tandem_matching.entrypoints.jobs import MatchLifecycleJob
-from tandem_matching.entrypoints.main import build_app, create_runtime
+from tandem_matching.entrypoints.main import MIGRATIONS, build_app, create_runtime, proposer
+from tandem_matching.service.loading import load_program
+from tandem_matching.service.proposals import ProposedMatch
 from tandem_matching.settings import MatchingSettings
 from tests.support.backbone import FAST_TEST_SETTINGS, new_id, wait_until
 from tests.support.kafka import create_topics, headers_of, produce, read_all, unique_topic
@@ -61,11 +72,18 @@ class MatchingUnderTest:
         )
         self.clock = MovableClock()
         self.runtime: ServiceRuntime | None = None
+        # An engagement topic of the test's own, or None for the service's default one.
+        self.engagement_topic: str | None = None
 
     async def start(self) -> ServiceRuntime:
-        await create_topics(self.infrastructure.kafka_bootstrap, [self.profiles_topic])
+        topics = [self.profiles_topic, *([self.engagement_topic] if self.engagement_topic else [])]
+        await create_topics(self.infrastructure.kafka_bootstrap, topics)
         self.runtime = create_runtime(
-            self.settings, profiles_topic=self.profiles_topic, consumer_name=self.group, clock=self.clock
+            self.settings,
+            profiles_topic=self.profiles_topic,
+            consumer_name=self.group,
+            clock=self.clock,
+            engagement_topic=self.engagement_topic,
         )
         await self.runtime.start()
 
@@ -80,6 +98,15 @@ class MatchingUnderTest:
         if self.runtime is not None:
             await self.runtime.stop()
 
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Self]:
+        """Started for the block, stopped after it."""
+        await self.start()
+        try:
+            yield self
+        finally:
+            await self.stop()
+
     def client(self) -> httpx.AsyncClient:
         assert self.runtime is not None
         app = build_app(self.runtime, self.settings, clock=self.clock)
@@ -92,12 +119,20 @@ class MatchingUnderTest:
 
     async def publish_profiles(self, records: Sequence[Record]) -> None:
         """Publish profile events and wait until the consumer has handled them."""
-        consumer = self.consumer
+        await self.publish_and_wait(self.profiles_topic, records)
+
+    def consumer_of(self, topic: str):  # type: ignore[no-untyped-def]
+        assert self.runtime is not None
+        return next(c for c in self.runtime.consumers if c.topic == topic)
+
+    async def publish_and_wait(self, topic: str, records: Sequence[Record]) -> None:
+        """Publish to ``topic`` and wait until its consumer has handled every record."""
+        consumer = self.consumer_of(topic)
         before = consumer.processed + consumer.duplicates + consumer.dead_lettered
-        await produce(self.infrastructure.kafka_bootstrap, self.profiles_topic, list(records))
+        await produce(self.infrastructure.kafka_bootstrap, topic, list(records))
 
         async def handled() -> bool:
-            c = self.consumer
+            c = self.consumer_of(topic)
             return c.processed + c.duplicates + c.dead_lettered >= before + len(records)
 
         await wait_until(handled, timeout=30)
@@ -166,3 +201,88 @@ async def rows(database_url: str, sql: str, **params: Any) -> list[dict[str, Any
             return [dict(row) for row in result.mappings()]
     finally:
         await engine.dispose()
+
+
+async def migrate_matching(database_url: str) -> str:
+    """Brings ``database_url`` to the matching schema (with the backbone tables)."""
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        await run_migrations(engine, MIGRATIONS, [backbone_metadata, matching_metadata])
+    finally:
+        await engine.dispose()
+    return database_url
+
+
+@asynccontextmanager
+async def emptied(database_url: str, tables: Sequence[str], *, pool_size: int) -> AsyncIterator[AsyncEngine]:
+    """An engine on ``database_url`` for the block, every row of ``tables`` gone first and
+    their sequences restarted: a test starts from nothing."""
+    engine = create_engine(database_url, pool_size=pool_size)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY"))
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+async def propose_pairs(
+    matching: MatchingUnderTest,
+    program_id: str,
+    pairs: Iterable[tuple[tuple[str, str], tuple[str, str]]],
+    *,
+    score: float,
+    explanation: Sequence[ExplanationFactor],
+) -> list[str]:
+    """Proposals of ``((id, role), (id, role))`` pairs in round ``rnd_1``, committed as a
+    round would make them; their match ids."""
+    assert matching.runtime is not None
+    propose_matches = proposer(matching.runtime, matching.settings)
+    async with matching.runtime.unit_of_work() as uow:
+        program = await load_program(uow, program_id)
+        made = await propose_matches(
+            uow,
+            program,
+            [ProposedMatch(list(pair), score, explanation) for pair in pairs],
+            round_id="rnd_1",
+            now=matching.clock(),
+        )
+        await uow.commit()
+    return [m.match_id for m in made]
+
+
+def events_on_topic(
+    bootstrap: str, ce_type: str, expected: set[str], *, timeout: float = 60
+) -> list[tuple[str, dict[str, Any]]]:
+    """Every ``ce_type`` event on matching.events as ``(key, data)``, read from the
+    beginning with confluent-kafka (outside in: not the service's own client) until each
+    of ``expected`` keys was seen and the topic stayed quiet for a while (so a second copy
+    of any of them would show up too), or ``timeout`` seconds passed."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"outside-in-{uuid.uuid4().hex[:8]}",
+            "enable.auto.commit": False,
+        }
+    )
+    try:
+        partitions = consumer.list_topics(MATCHING_TOPIC, timeout=10).topics[MATCHING_TOPIC].partitions
+        consumer.assign([TopicPartition(MATCHING_TOPIC, p, OFFSET_BEGINNING) for p in partitions])
+        found: list[tuple[str, dict[str, Any]]] = []
+        deadline = time.monotonic() + timeout
+        quiet = 0
+        while time.monotonic() < deadline:
+            message = consumer.poll(1.0)
+            if message is None:
+                quiet += 1
+                if quiet >= 3 and expected <= {key for key, _ in found}:
+                    break
+                continue
+            quiet = 0
+            assert message.error() is None, message.error()
+            headers = dict(message.headers() or [])
+            if headers.get("ce_type") == ce_type.encode():
+                found.append((message.key().decode(), orjson.loads(message.value())))
+        return found
+    finally:
+        consumer.close()

@@ -29,7 +29,7 @@ class CuttableProxy:
 
     async def _serve(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         try:
-            upstream_reader, upstream_writer = await asyncio.open_connection(self.host, self.target_port)
+            upstream_reader, upstream_writer = await self._open_upstream()
         except OSError:
             client_writer.close()
             return
@@ -37,6 +37,9 @@ class CuttableProxy:
         await asyncio.gather(
             self._pipe(client_reader, upstream_writer), self._pipe(upstream_reader, client_writer)
         )
+
+    async def _open_upstream(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        return await asyncio.open_connection(self.host, self.target_port)
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

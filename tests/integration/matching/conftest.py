@@ -15,10 +15,8 @@ from tests.support.matching import MatchingUnderTest
 async def matching(
     infrastructure: Infrastructure, module_database_url: str
 ) -> AsyncIterator[MatchingUnderTest]:
-    service = MatchingUnderTest(infrastructure, module_database_url)
-    await service.start()
-    yield service
-    await service.stop()
+    async with MatchingUnderTest(infrastructure, module_database_url).running() as service:
+        yield service
 
 
 @pytest.fixture(scope="module")

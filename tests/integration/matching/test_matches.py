@@ -8,10 +8,7 @@ from datetime import timedelta
 import httpx
 
 from tandem_matching.domain.matches import ExplanationFactor
-from tandem_matching.entrypoints.main import proposer
-from tandem_matching.service.loading import load_program
-from tandem_matching.service.proposals import ProposedMatch
-from tests.support.matching import MatchingUnderTest, matching_events, viewer_headers
+from tests.support.matching import MatchingUnderTest, matching_events, propose_pairs, viewer_headers
 
 ADMIN = viewer_headers("ADM1", "employee", "program_admin")
 EXPLANATION = [ExplanationFactor("skill_complementarity", 0.6, "A teaches social-media that B wants")]
@@ -29,19 +26,8 @@ async def running_program(api: httpx.AsyncClient, **fields) -> str:
 
 
 async def propose(matching: MatchingUnderTest, program_id: str, *pairs: tuple[str, str]) -> list[str]:
-    assert matching.runtime is not None
-    propose_matches = proposer(matching.runtime, matching.settings)
-    async with matching.runtime.unit_of_work() as uow:
-        program = await load_program(uow, program_id)
-        made = await propose_matches(
-            uow,
-            program,
-            [ProposedMatch([(a, "mentor"), (b, "mentee")], 0.83, EXPLANATION) for a, b in pairs],
-            round_id="rnd_1",
-            now=matching.clock(),
-        )
-        await uow.commit()
-    return [m.match_id for m in made]
+    mentorships = [((a, "mentor"), (b, "mentee")) for a, b in pairs]
+    return await propose_pairs(matching, program_id, mentorships, score=0.83, explanation=EXPLANATION)
 
 
 async def answer(api: httpx.AsyncClient, match_id: str, employee_id: str, accept: bool) -> httpx.Response:
@@ -185,7 +171,8 @@ async def test_members_and_admins_end_matches_and_closing_a_program_ends_the_res
     assert admin.json()["end_reason"] == "ended_by_admin"
     [pending] = await propose(matching, program_id, ("END7", "END8"))
     await api.patch(f"/v1/programs/{program_id}", json={"acceptance": "both"}, headers=ADMIN)
-    [proposal] = await propose(matching, program_id, ("END7", "END8"))
+    # END7 mentors a second mentee (END8 is in an open match already: the database refuses a second).
+    [proposal] = await propose(matching, program_id, ("END7", "END10"))
     closed = await api.post(f"/v1/programs/{program_id}/status", json={"status": "closed"}, headers=ADMIN)
     assert closed.status_code == 200
     statuses = {

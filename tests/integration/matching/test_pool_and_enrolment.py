@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import httpx
 
-from tests.support.matching import MatchingUnderTest, rows, viewer_headers
+from tests.support.matching import MatchingUnderTest, PublishedEvent, matching_events, rows, viewer_headers
 from tests.support.profile_snapshots import departed, erased, registered, updated
 
 ADMIN = viewer_headers("ADM1", "employee", "program_admin")
+ENROLMENT_CHANGED = "tandem.matching.enrolment.changed.v1"
+
+
+def enrolment_changes(events: list[PublishedEvent]) -> list[tuple[str, str, list[str], str]]:
+    """The ``enrolment.changed.v1`` events among ``events`` as (key, employee, roles, status)."""
+    return [
+        (e.key, e.data["employee_id"], e.data["roles"], e.data["status"])
+        for e in events
+        if e.ce_type == ENROLMENT_CHANGED
+    ]
+
+
+def distinct_ids(events: list[PublishedEvent]) -> bool:
+    return len({(e.ce_source, e.ce_id) for e in events}) == len(events)
 
 
 async def open_program(api: httpx.AsyncClient, **fields) -> str:
@@ -76,6 +90,16 @@ async def test_a_departure_leaves_every_program_and_erasure_keeps_only_the_id(
         "SELECT status, withdrawn_reason FROM enrolments WHERE employee_id = 'GONE1' ORDER BY program_id",
     )
     assert held == [{"status": "withdrawn", "withdrawn_reason": "departed"}] * 2
+    # Per program: draft and enrolling versions, the enrolment, the withdrawal.
+    events = await matching_events(matching.infrastructure.kafka_bootstrap, {first, second}, expected=8)
+    for program_id in (first, second):
+        # In order within each program (its key); the two programs may interleave.
+        assert [c for c in enrolment_changes(events) if c[0] == program_id] == [
+            (program_id, "GONE1", ["mentee"], "enrolled"),
+            (program_id, "GONE1", ["mentee"], "withdrawn"),
+        ]
+    assert len(enrolment_changes(events)) == 4
+    assert all(e.ce_source == "tandem/matching" for e in events) and distinct_ids(events)
     again = await api.post(
         f"/v1/programs/{first}/enrolments", json={"roles": ["mentee"]}, headers=viewer_headers("GONE1")
     )
@@ -155,6 +179,21 @@ async def test_enrolment_rules(api: httpx.AsyncClient, matching: MatchingUnderTe
         "withdrew",
     )
     assert (await api.get(path)).json()["edges"] == []
+    # Enrolled, enrolled again with the same roles (no change), withdrawn: two events.
+    assert (await enrol("EN1", ["mentee"])).status_code == 200
+    assert (await enrol("EN1", ["mentee"])).status_code == 200
+    events = await matching_events(matching.infrastructure.kafka_bootstrap, {program_id}, expected=5)
+    assert enrolment_changes(events) == [
+        (program_id, "EN1", ["mentee"], "enrolled"),
+        (program_id, "EN1", ["mentee"], "withdrawn"),
+        (program_id, "EN1", ["mentee"], "enrolled"),
+    ]
+    assert [e.ce_type for e in events if e.ce_type != ENROLMENT_CHANGED] == [
+        "tandem.matching.program.changed.v1"
+    ] * 2
+    assert distinct_ids(events)
+    [first, *_] = [e.data for e in events if e.ce_type == ENROLMENT_CHANGED]
+    assert set(first) == {"program_id", "employee_id", "roles", "status", "changed_at"}
 
 
 async def test_nobody_enrols_in_a_draft_or_closed_program(
@@ -200,5 +239,11 @@ async def test_bulk_enrolment_with_a_bad_row_changes_nothing(
         matching.database_url, "SELECT count(*) AS n FROM enrolments WHERE program_id = :p", p=program_id
     )
     assert count == [{"n": 50}]
+    # One event per enrolled row, none for the refused command; a repeat changes nothing.
+    again = await api.post(path, json={"items": items}, headers=ADMIN)
+    assert again.status_code == 200
+    events = await matching_events(matching.infrastructure.kafka_bootstrap, {program_id}, expected=52)
+    assert enrolment_changes(events) == [(program_id, p, ["mentee"], "enrolled") for p in people]
+    assert distinct_ids(events)
     not_admin = await api.post(path, json={"items": items[:1]}, headers=viewer_headers(people[0]))
     assert not_admin.status_code == 403

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.support.matching import MatchingUnderTest, matching_events, rows, viewer_headers
+from tests.unit.matching_service.support import DEFAULT_RULES, DEFAULT_WEIGHTS
 
 ADMIN = viewer_headers("ADM1", "employee", "program_admin")
 
@@ -61,21 +62,8 @@ async def test_a_program_goes_through_its_lifecycle_and_publishes_each_version(
         "name": "Reverse 2027",
         "type": "reverse",
         "status": "closed",
-        "rules": {
-            "exclude_reporting_line": True,
-            "exclude_same_department": False,
-            "min_timezone_overlap_hours": 0.0,
-            "require_common_language": False,
-            "exclude_previous_pairs": [],
-        },
-        "weights": {
-            "skill_complementarity": 1.0,
-            "reciprocity_balance": 1.0,
-            "cross_department": 0.0,
-            "cross_generation": 0.0,
-            "timezone_overlap": 0.0,
-            "common_goals": 0.0,
-        },
+        "rules": {**DEFAULT_RULES, "exclude_previous_pairs": []},
+        "weights": DEFAULT_WEIGHTS,
         "cadence": {"sessions_per_month": 2, "minutes_per_session": 60},
         "duration_days": 120,
         "checkins": {"first_after_days": 30, "every_days": 60},

@@ -11,6 +11,7 @@ from tandem_common.events.catalog import default_registry
 from tandem_common.events.matching import (
     MATCHING_EVENTS,
     MATCHING_TOPIC,
+    EnrolmentChanged,
     MatchDeclined,
     MatchEnded,
     MatchProposed,
@@ -79,6 +80,13 @@ STARTED: dict[str, Any] = {
     "ends_on": "2026-10-31",
 }
 DECLINED: dict[str, Any] = {"match_id": "M1", "program_id": "P1", "declined_by": "E2"}
+ENROLMENT: dict[str, Any] = {
+    "program_id": "P1",
+    "employee_id": "E2",
+    "roles": ["mentor", "mentee"],
+    "status": "enrolled",
+    "changed_at": "2026-05-01T09:30:00Z",
+}
 ENDED: dict[str, Any] = {
     "match_id": "M1",
     "program_id": "P1",
@@ -93,6 +101,7 @@ EXAMPLES: list[tuple[type[EventSchema], dict[str, Any]]] = [
     (MatchStarted, STARTED),
     (MatchDeclined, DECLINED),
     (MatchEnded, ENDED),
+    (EnrolmentChanged, ENROLMENT),
 ]
 # The fields events.md names, written out from the contract rather than read from the models.
 REQUIRED: dict[type[EventSchema], tuple[str, ...]] = {
@@ -106,6 +115,7 @@ REQUIRED: dict[type[EventSchema], tuple[str, ...]] = {
     MatchStarted: ("match_id", "program_id", "program_type", "members", "started_on", "ends_on"),
     MatchDeclined: ("match_id", "program_id", "declined_by"),
     MatchEnded: ("match_id", "program_id", "members", "ended_on", "reason"),
+    EnrolmentChanged: ("program_id", "employee_id", "roles", "status", "changed_at"),
 }  # fmt: skip
 NESTED_REQUIRED = (
     [
@@ -158,6 +168,7 @@ def test_the_topic_keys_and_types_are_those_of_the_contract() -> None:
     assert MATCHING_TOPIC == "matching.events"
     assert {schema.ce_type: schema.key_field for schema in MATCHING_EVENTS} == {
         "tandem.matching.program.changed.v1": "program_id",
+        "tandem.matching.enrolment.changed.v1": "program_id",
         "tandem.matching.match.proposed.v1": "match_id",
         "tandem.matching.match.started.v1": "match_id",
         "tandem.matching.match.declined.v1": "match_id",
@@ -167,7 +178,8 @@ def test_the_topic_keys_and_types_are_those_of_the_contract() -> None:
     registry = default_registry()
     assert registry.for_topic(MATCHING_TOPIC) == list(MATCHING_EVENTS)
     assert ProgramChanged.model_validate(PROGRAM).key() == "P1"
-    for schema, example in EXAMPLES[1:]:
+    assert EnrolmentChanged.model_validate(ENROLMENT).key() == "P1"
+    for schema, example in EXAMPLES[1:-1]:
         assert schema.model_validate(example).key() == "M1"
 
 
@@ -224,8 +236,19 @@ def test_optional_parts_of_a_program_may_be_left_out() -> None:
         (MatchStarted, "program_type", "circle", "program_type"),
         (MatchProposed, "members", [PAIR[0], {"employee_id": "E2", "role": "buddy"}], "members.1.role"),
         (MatchEnded, "reason", "expired", "reason"),
+        (EnrolmentChanged, "status", "paused", "status"),
+        (EnrolmentChanged, "roles", ["mentor", "partner"], "roles.1"),
     ],
-    ids=["program-type", "program-status", "acceptance", "program_type", "role", "end-reason"],
+    ids=[
+        "program-type",
+        "program-status",
+        "acceptance",
+        "program_type",
+        "role",
+        "end-reason",
+        "enrolment-status",
+        "enrolment-role",
+    ],
 )
 def test_each_closed_set_rejects_an_unknown_value(
     schema: type[EventSchema], field: str, value: object, where: str
@@ -271,6 +294,7 @@ def test_every_end_reason_of_the_contract_is_accepted(reason: str) -> None:
         (MatchStarted, {**STARTED, "x": 1}, "x"),
         (MatchDeclined, {**DECLINED, "comment": "busy"}, "comment"),
         (MatchEnded, {**ENDED, "x": 1}, "x"),
+        (EnrolmentChanged, {**ENROLMENT, "email": "ana@example.com"}, "email"),
     ],
 )
 def test_unknown_fields_are_rejected(schema: type[EventSchema], data: dict[str, Any], where: str) -> None:
@@ -355,6 +379,12 @@ def test_unknown_fields_are_rejected(schema: type[EventSchema], data: dict[str, 
         (MatchStarted, {**STARTED, "ends_on": "2026-05-03"}, ""),
         (MatchDeclined, {**DECLINED, "declined_by": "E 2"}, "declined_by"),
         (MatchEnded, {**ENDED, "ended_on": "2026-02-30"}, "ended_on"),
+        (EnrolmentChanged, {**ENROLMENT, "program_id": "P 1"}, "program_id"),
+        (EnrolmentChanged, {**ENROLMENT, "employee_id": "ana@example.com"}, "employee_id"),
+        (EnrolmentChanged, {**ENROLMENT, "roles": ["mentor", "mentor"]}, ""),
+        (EnrolmentChanged, {**ENROLMENT, "roles": "mentor"}, "roles"),
+        (EnrolmentChanged, {**ENROLMENT, "changed_at": "2026-05-01T09:30:00"}, "changed_at"),
+        (EnrolmentChanged, {**ENROLMENT, "changed_at": "2026-05-01"}, "changed_at"),
     ],
 )
 def test_values_outside_the_rules_are_rejected_naming_the_field(
@@ -380,3 +410,11 @@ def test_expires_at_keeps_its_offset() -> None:
     proposed = MatchProposed.model_validate({**PROPOSED, "expires_at": "2026-05-08T14:00:00+02:00"})
     assert proposed.expires_at.utcoffset() is not None
     assert proposed.expires_at.isoformat() == "2026-05-08T14:00:00+02:00"
+
+
+@pytest.mark.parametrize(
+    ("status", "roles"), [("enrolled", ["mentee"]), ("withdrawn", ["mentor"]), ("enrolled", [])]
+)
+def test_an_enrolment_change_carries_its_status_and_roles(status: str, roles: list[str]) -> None:
+    change = EnrolmentChanged.model_validate({**ENROLMENT, "status": status, "roles": roles})
+    assert (change.status, change.roles, change.key()) == (status, roles, "P1")

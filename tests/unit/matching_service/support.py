@@ -18,6 +18,22 @@ ADMIN = Viewer.of("ADM", ["employee", "program_admin"])
 PLATFORM_ADMIN = Viewer.of("ROOT", ["employee", "admin"])
 EMPLOYEE = Viewer.of("E1", ["employee"])
 
+# A program's rules and weights when its creator gives none (matching.md).
+DEFAULT_RULES = {
+    "exclude_reporting_line": True,
+    "exclude_same_department": False,
+    "min_timezone_overlap_hours": 0.0,
+    "require_common_language": False,
+}
+DEFAULT_WEIGHTS = {
+    "skill_complementarity": 1.0,
+    "reciprocity_balance": 1.0,
+    "cross_department": 0.0,
+    "cross_generation": 0.0,
+    "timezone_overlap": 0.0,
+    "common_goals": 0.0,
+}
+
 
 def as_viewer(employee_id: str, *roles: str) -> Viewer:
     return Viewer.of(employee_id, roles or ("employee",))

@@ -19,32 +19,77 @@ ADMIN = Viewer.of("ROOT", ["admin"])
 ANALYST = Viewer.of("HR1", ["employee", "hr_analyst"])
 MEMBER = Viewer.of("A", ["employee"])
 
+# Subjects of an action on one person: the viewer themself (E1) or someone else (E2).
+IN_PROGRAM = Subject(program=PROGRAM)
+SELF = Subject(program=PROGRAM, employee_id="E1")
+SOMEONE_ELSE = Subject(program=PROGRAM, employee_id="E2")
+OF_MATCH = Subject(program=PROGRAM, match=MATCH)
+
+
+def each(action, subject, *allowed):
+    """The cases of one action on one subject: ``(viewer, allowed)`` pairs."""
+    return [(action, viewer, subject, verdict) for viewer, verdict in allowed]
+
+
 CASES = [
-    ("create_program", EMPLOYEE, Subject(), False),
-    ("create_program", ANALYST, Subject(), False),
-    ("create_program", OTHER_PROGRAM_ADMIN, Subject(), True),
-    ("create_program", ADMIN, Subject(), True),
-    ("administer_program", PROGRAM_ADMIN, Subject(program=PROGRAM), True),
-    ("administer_program", CO_ADMIN, Subject(program=PROGRAM), True),
-    ("administer_program", OTHER_PROGRAM_ADMIN, Subject(program=PROGRAM), False),
-    ("administer_program", ADMIN, Subject(program=PROGRAM), True),
-    ("administer_program", EMPLOYEE, Subject(program=PROGRAM), False),
-    ("enrol", EMPLOYEE, Subject(program=PROGRAM, employee_id="E1"), True),
-    ("enrol", EMPLOYEE, Subject(program=PROGRAM, employee_id="E2"), False),
-    ("enrol", PROGRAM_ADMIN, Subject(program=PROGRAM, employee_id="E2"), True),
-    ("enrol", OTHER_PROGRAM_ADMIN, Subject(program=PROGRAM, employee_id="E2"), False),
-    ("enrol", ADMIN, Subject(program=PROGRAM, employee_id="E2"), True),
-    ("withdraw", EMPLOYEE, Subject(program=PROGRAM, employee_id="E1"), True),
-    ("withdraw", EMPLOYEE, Subject(program=PROGRAM, employee_id="E2"), False),
-    ("withdraw", CO_ADMIN, Subject(program=PROGRAM, employee_id="E2"), True),
-    ("respond_to_proposal", MEMBER, Subject(match=MATCH), True),
-    ("respond_to_proposal", EMPLOYEE, Subject(match=MATCH), False),
-    ("respond_to_proposal", ADMIN, Subject(match=MATCH), False),
-    ("end_match", MEMBER, Subject(program=PROGRAM, match=MATCH), True),
-    ("end_match", PROGRAM_ADMIN, Subject(program=PROGRAM, match=MATCH), True),
-    ("end_match", ADMIN, Subject(program=PROGRAM, match=MATCH), True),
-    ("end_match", EMPLOYEE, Subject(program=PROGRAM, match=MATCH), False),
-    ("end_match", OTHER_PROGRAM_ADMIN, Subject(program=PROGRAM, match=MATCH), False),
+    *each(
+        "create_program",
+        Subject(),
+        (EMPLOYEE, False),
+        (ANALYST, False),
+        (OTHER_PROGRAM_ADMIN, True),
+        (ADMIN, True),
+    ),
+    *each(
+        "administer_program",
+        IN_PROGRAM,
+        (PROGRAM_ADMIN, True),
+        (CO_ADMIN, True),
+        (OTHER_PROGRAM_ADMIN, False),
+        (ADMIN, True),
+        (EMPLOYEE, False),
+    ),
+    ("enrol", EMPLOYEE, SELF, True),
+    *each(
+        "enrol",
+        SOMEONE_ELSE,
+        (EMPLOYEE, False),
+        (PROGRAM_ADMIN, True),
+        (OTHER_PROGRAM_ADMIN, False),
+        (ADMIN, True),
+    ),
+    ("withdraw", EMPLOYEE, SELF, True),
+    *each("withdraw", SOMEONE_ELSE, (EMPLOYEE, False), (CO_ADMIN, True)),
+    *each("respond_to_proposal", Subject(match=MATCH), (MEMBER, True), (EMPLOYEE, False), (ADMIN, False)),
+    *each(
+        "end_match",
+        OF_MATCH,
+        (MEMBER, True),
+        (PROGRAM_ADMIN, True),
+        (ADMIN, True),
+        (EMPLOYEE, False),
+        (OTHER_PROGRAM_ADMIN, False),
+    ),
+    *each(
+        "start_round",
+        IN_PROGRAM,
+        (PROGRAM_ADMIN, True),
+        (CO_ADMIN, True),
+        (ADMIN, True),
+        (OTHER_PROGRAM_ADMIN, False),
+        (EMPLOYEE, False),
+    ),
+    ("view_recommendations", EMPLOYEE, SELF, True),
+    *each(
+        "view_recommendations",
+        SOMEONE_ELSE,
+        (EMPLOYEE, False),
+        (PROGRAM_ADMIN, True),
+        (OTHER_PROGRAM_ADMIN, False),
+        (ADMIN, True),
+    ),
+    ("request_match", EMPLOYEE, SELF, True),
+    *each("request_match", SOMEONE_ELSE, (EMPLOYEE, False), (PROGRAM_ADMIN, False)),
 ]
 
 

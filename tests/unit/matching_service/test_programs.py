@@ -8,7 +8,7 @@ import pytest
 
 from tandem_matching.domain.errors import UserError, UserErrors
 from tandem_matching.domain.programs import PROGRAM_STATUSES, TRANSITIONS, Program
-from tests.unit.matching_service.support import T0, a_program
+from tests.unit.matching_service.support import DEFAULT_RULES, DEFAULT_WEIGHTS, T0, a_program
 
 VALID = {"name": "Reciprocal 2027", "type": "reciprocal"}
 
@@ -28,20 +28,8 @@ def test_a_new_program_is_a_draft_with_the_documented_defaults() -> None:
     assert program.settings() == {
         "name": "Reciprocal 2027",
         "type": "reciprocal",
-        "rules": {
-            "exclude_reporting_line": True,
-            "exclude_same_department": False,
-            "min_timezone_overlap_hours": 0.0,
-            "require_common_language": False,
-        },
-        "weights": {
-            "skill_complementarity": 1.0,
-            "reciprocity_balance": 1.0,
-            "cross_department": 0.0,
-            "cross_generation": 0.0,
-            "timezone_overlap": 0.0,
-            "common_goals": 0.0,
-        },
+        "rules": DEFAULT_RULES,
+        "weights": DEFAULT_WEIGHTS,
         "cadence": {"sessions_per_month": 2, "minutes_per_session": 60},
         "duration_days": 180,
         "checkins": {"first_after_days": 30, "every_days": 60},
@@ -85,54 +73,32 @@ def test_every_given_setting_is_kept() -> None:
     }
 
 
+def bad_field(data, field, message, id=None):
+    """One case of BAD_FIELDS, named after its field unless ``id`` names it."""
+    return pytest.param(data, field, message, id=id or field)
+
+
+def bad_setting(group, name, value, message, id=None):
+    """A bad value of one setting of a group (``{group: {name: value}}``)."""
+    return bad_field({group: {name: value}}, f"{group}.{name}", message, id=id)
+
+
 # Every field, one bad value each: (input, field, message).
 BAD_FIELDS = [
-    pytest.param({"name": ""}, "name", "must be a non-empty string", id="name-empty"),
-    pytest.param({"name": "x" * 201}, "name", "must be at most 200 characters", id="name-long"),
-    pytest.param({"name": "a\x00b"}, "name", "must not contain control characters", id="name-nul"),
-    pytest.param({"name": 7}, "name", "must be a non-empty string", id="name-type"),
-    pytest.param(
-        {"type": "mentoring"},
-        "type",
-        "must be one of reciprocal, reverse, traditional, peer, group",
-        id="type",
-    ),
-    pytest.param({"rules": []}, "rules", "must be an object", id="rules"),
-    pytest.param(
-        {"rules": {"exclude_reporting_line": 1}},
-        "rules.exclude_reporting_line",
-        "must be true or false",
-        id="rules.exclude_reporting_line",
-    ),
-    pytest.param(
-        {"rules": {"exclude_same_department": "yes"}},
-        "rules.exclude_same_department",
-        "must be true or false",
-        id="rules.exclude_same_department",
-    ),
-    pytest.param(
-        {"rules": {"min_timezone_overlap_hours": 9}},
-        "rules.min_timezone_overlap_hours",
-        "must be from 0 to 8",
-        id="rules.min_timezone_overlap_hours",
-    ),
-    pytest.param(
-        {"rules": {"require_common_language": None}},
-        "rules.require_common_language",
-        "must be true or false",
-        id="rules.require_common_language",
-    ),
-    pytest.param(
-        {"rules": {"exclude_previous_pairs": []}},
-        "rules.exclude_previous_pairs",
-        "is not a known field",
-        id="rules.unknown",
-    ),
-    pytest.param({"weights": 1}, "weights", "must be an object", id="weights"),
+    bad_field({"name": ""}, "name", "must be a non-empty string", id="name-empty"),
+    bad_field({"name": "x" * 201}, "name", "must be at most 200 characters", id="name-long"),
+    bad_field({"name": "a\x00b"}, "name", "must not contain control characters", id="name-nul"),
+    bad_field({"name": 7}, "name", "must be a non-empty string", id="name-type"),
+    bad_field({"type": "mentoring"}, "type", "must be one of reciprocal, reverse, traditional, peer, group"),
+    bad_field({"rules": []}, "rules", "must be an object"),
+    bad_setting("rules", "exclude_reporting_line", 1, "must be true or false"),
+    bad_setting("rules", "exclude_same_department", "yes", "must be true or false"),
+    bad_setting("rules", "min_timezone_overlap_hours", 9, "must be from 0 to 8"),
+    bad_setting("rules", "require_common_language", None, "must be true or false"),
+    bad_setting("rules", "exclude_previous_pairs", [], "is not a known field", id="rules.unknown"),
+    bad_field({"weights": 1}, "weights", "must be an object"),
     *[
-        pytest.param(
-            {"weights": {name: bad}}, f"weights.{name}", message, id=f"weights.{name}-{message[:12]}"
-        )
+        bad_setting("weights", name, bad, message, id=f"weights.{name}-{message[:12]}")
         for name in (
             "skill_complementarity",
             "reciprocity_balance",
@@ -143,77 +109,47 @@ BAD_FIELDS = [
         )
         for bad, message in ((-0.1, "must be from 0 to 100"), (float("nan"), "must be a number"))
     ],
-    pytest.param({"weights": {"luck": 1}}, "weights.luck", "is not a known field", id="weights.unknown"),
-    pytest.param({"cadence": "weekly"}, "cadence", "must be an object", id="cadence"),
-    pytest.param(
-        {"cadence": {"sessions_per_month": 0}},
-        "cadence.sessions_per_month",
-        "must be from 1 to 31",
-        id="cadence.sessions_per_month",
-    ),
-    pytest.param(
-        {"cadence": {"minutes_per_session": 30.5}},
-        "cadence.minutes_per_session",
-        "must be a whole number",
-        id="cadence.minutes_per_session",
-    ),
-    pytest.param({"duration_days": 0}, "duration_days", "must be from 1 to 3650", id="duration_days"),
-    pytest.param({"duration_days": True}, "duration_days", "must be a whole number", id="duration_days-bool"),
-    pytest.param({"checkins": None}, "checkins", "must be an object", id="checkins"),
-    pytest.param(
-        {"checkins": {"first_after_days": 0}},
-        "checkins.first_after_days",
-        "must be from 1 to 365",
-        id="checkins.first_after_days",
-    ),
-    pytest.param(
-        {"checkins": {"every_days": 400}},
-        "checkins.every_days",
-        "must be from 1 to 365",
-        id="checkins.every_days",
-    ),
-    pytest.param({"acceptance": "any"}, "acceptance", "must be one of both, auto", id="acceptance"),
-    pytest.param({"auto_rematch": "true"}, "auto_rematch", "must be true or false", id="auto_rematch"),
-    pytest.param({"eligibility": []}, "eligibility", "must be an object", id="eligibility"),
-    pytest.param(
+    bad_setting("weights", "luck", 1, "is not a known field", id="weights.unknown"),
+    bad_field({"cadence": "weekly"}, "cadence", "must be an object"),
+    bad_setting("cadence", "sessions_per_month", 0, "must be from 1 to 31"),
+    bad_setting("cadence", "minutes_per_session", 30.5, "must be a whole number"),
+    bad_field({"duration_days": 0}, "duration_days", "must be from 1 to 3650"),
+    bad_field({"duration_days": True}, "duration_days", "must be a whole number", id="duration_days-bool"),
+    bad_field({"checkins": None}, "checkins", "must be an object"),
+    bad_setting("checkins", "first_after_days", 0, "must be from 1 to 365"),
+    bad_setting("checkins", "every_days", 400, "must be from 1 to 365"),
+    bad_field({"acceptance": "any"}, "acceptance", "must be one of both, auto"),
+    bad_field({"auto_rematch": "true"}, "auto_rematch", "must be true or false"),
+    bad_field({"eligibility": []}, "eligibility", "must be an object"),
+    bad_field(
         {"eligibility": {"departments": ["Finance", ""]}},
         "eligibility.departments.1",
         "must be a non-empty string",
         id="eligibility.departments",
     ),
-    pytest.param(
+    bad_field(
         {"eligibility": {"departments": ["Finance", "Finance"]}},
         "eligibility.departments.1",
         "repeats an earlier entry",
         id="eligibility.departments-repeat",
     ),
-    pytest.param(
+    bad_field(
         {"eligibility": {"countries": ["Brazil"]}},
         "eligibility.countries.0",
         "must be an ISO 3166-1 alpha-2 country code",
         id="eligibility.countries",
     ),
-    pytest.param(
-        {"eligibility": {"min_seniority": 0}},
-        "eligibility.min_seniority",
-        "must be from 1 to 10",
-        id="eligibility.min_seniority",
-    ),
-    pytest.param(
-        {"eligibility": {"max_seniority": 11}},
-        "eligibility.max_seniority",
-        "must be from 1 to 10",
-        id="eligibility.max_seniority",
-    ),
-    pytest.param(
+    bad_setting("eligibility", "min_seniority", 0, "must be from 1 to 10"),
+    bad_setting("eligibility", "max_seniority", 11, "must be from 1 to 10"),
+    bad_field(
         {"eligibility": {"min_seniority": 5, "max_seniority": 3}},
         "eligibility.max_seniority",
         "must not be below min_seniority",
         id="eligibility.range",
     ),
-    pytest.param({"admins": ["not an id"]}, "admins.0", "must be an employee id", id="admins.item"),
-    pytest.param({"admins": "ADM"}, "admins", "must be a list", id="admins"),
-    pytest.param({"colour": "red"}, "colour", "is not a known field", id="unknown"),
+    bad_field({"admins": ["not an id"]}, "admins.0", "must be an employee id", id="admins.item"),
+    bad_field({"admins": "ADM"}, "admins", "must be a list"),
+    bad_field({"colour": "red"}, "colour", "is not a known field", id="unknown"),
 ]
 
 

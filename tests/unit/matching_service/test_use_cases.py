@@ -41,6 +41,11 @@ async def run(database, use_case, *args, **kwargs):
     return result, uow
 
 
+async def act(database, use_case, command, *, now, **kwargs):
+    """A use case that publishes, run as ``run`` does at ``now`` with this suite's source."""
+    return await run(database, use_case, command, now=now, source=SOURCE, **kwargs)
+
+
 async def refused(database, use_case, *args, **kwargs) -> list[tuple[str, str]]:
     """The user errors of ``use_case``; the database is as it was before."""
     before = (dict(database.programs), dict(database.enrolments), dict(database.pool), dict(database.matches))
@@ -56,39 +61,36 @@ async def refused(database, use_case, *args, **kwargs) -> list[tuple[str, str]]:
 
 
 async def a_program(database, status: str = "enrolling", **settings):
-    program, _ = await run(
+    program, _ = await act(
         database,
         programs.create_program,
         programs.CreateProgram(ADMIN, {"name": "Reverse", "type": "reverse", **settings}),
         now=T0,
-        source=SOURCE,
         new_id=lambda: "P1",
     )
     if status != "draft":
-        program, _ = await run(
-            database,
-            programs.set_program_status,
-            programs.SetProgramStatus(ADMIN, "P1", status),
-            now=T0,
-            source=SOURCE,
+        program, _ = await act(
+            database, programs.set_program_status, programs.SetProgramStatus(ADMIN, "P1", status), now=T0
         )
     return program
 
 
-async def in_pool(database, *records) -> None:
-    await run(database, apply_profile_events, received(list(records)), clock=lambda: T0)
+async def in_pool(database, *records):
+    _, uow = await run(
+        database, apply_profile_events, received(list(records)), source=SOURCE, clock=lambda: T0
+    )
+    return uow
 
 
 # -- programs -----------------------------------------------------------------------
 
 
 async def test_creating_a_program_stores_a_draft_and_publishes_version_1(database) -> None:
-    program, uow = await run(
+    program, uow = await act(
         database,
         programs.create_program,
         programs.CreateProgram(ADMIN, {"name": "Reverse", "type": "reverse"}),
         now=T0,
-        source=SOURCE,
         new_id=lambda: "P1",
     )
     assert database.programs["P1"] == program
@@ -107,12 +109,11 @@ async def test_only_program_admins_and_admins_create_programs(database) -> None:
     assert await refused(database, programs.create_program, command, now=T0, source=SOURCE) == [
         ("viewer", "FORBIDDEN")
     ]
-    created, _ = await run(
+    created, _ = await act(
         database,
         programs.create_program,
         programs.CreateProgram(PLATFORM_ADMIN, {"name": "Reverse", "type": "reverse"}),
         now=T0,
-        source=SOURCE,
     )
     assert created.admins == ("ROOT",)
 
@@ -127,29 +128,23 @@ async def test_a_bad_create_is_refused_per_field_and_stores_nothing(database) ->
 
 async def test_each_change_publishes_the_next_version(database) -> None:
     await a_program(database, status="draft")
-    updated_program, uow = await run(
+    updated_program, uow = await act(
         database,
         programs.update_program,
         programs.UpdateProgram(ADMIN, "P1", {"duration_days": 90}),
         now=LATER,
-        source=SOURCE,
     )
     assert (updated_program.version, updated_program.duration_days) == (2, 90)
     assert published(uow) == [("program.changed.v1", "P1", "P1.v2")]
-    _, uow = await run(
+    _, uow = await act(
         database,
         programs.update_program,
         programs.UpdateProgram(ADMIN, "P1", {"duration_days": 90}),
         now=LATER,
-        source=SOURCE,
     )
     assert published(uow) == []
-    moved, uow = await run(
-        database,
-        programs.set_program_status,
-        programs.SetProgramStatus(ADMIN, "P1", "enrolling"),
-        now=LATER,
-        source=SOURCE,
+    moved, uow = await act(
+        database, programs.set_program_status, programs.SetProgramStatus(ADMIN, "P1", "enrolling"), now=LATER
     )
     assert (moved.status, moved.version) == ("enrolling", 3)
     assert published(uow) == [("program.changed.v1", "P1", "P1.v3")]
@@ -190,19 +185,9 @@ async def test_closing_a_program_ends_its_matches_and_withdraws_its_proposals(da
         new_id=ids("M"),
     )
     for person in ("A", "B"):
-        await run(
-            database,
-            proposals.respond_to_proposal,
-            proposals.RespondToProposal(as_viewer(person), "M1", True),
-            now=T0,
-            source=SOURCE,
-        )
-    closed, uow = await run(
-        database,
-        programs.set_program_status,
-        programs.SetProgramStatus(ADMIN, "P1", "closed"),
-        now=LATER,
-        source=SOURCE,
+        await respond(database, person, True, now=T0)
+    closed, uow = await act(
+        database, programs.set_program_status, programs.SetProgramStatus(ADMIN, "P1", "closed"), now=LATER
     )
     assert published(uow) == [
         ("program.changed.v1", "P1", f"P1.v{closed.version}"),
@@ -233,9 +218,18 @@ async def test_the_pool_keeps_the_newest_version_in_and_across_batches(database)
 async def test_a_departure_withdraws_from_every_program_and_erasure_keeps_only_the_id(database) -> None:
     await in_pool(database, registered("E1"), registered("E2"))
     await a_program(database)
-    await run(database, enrolment.enrol, enrolment.Enrol(as_viewer("E1"), "P1", "E1", ["mentee"]), now=T0)
-    await run(database, enrolment.enrol, enrolment.Enrol(as_viewer("E2"), "P1", "E2", ["mentee"]), now=T0)
-    await in_pool(database, departed("E1", 2))
+    await act(database, enrolment.enrol, enrolment.Enrol(as_viewer("E1"), "P1", "E1", ["mentee"]), now=T0)
+    await act(database, enrolment.enrol, enrolment.Enrol(as_viewer("E2"), "P1", "E2", ["mentee"]), now=T0)
+    uow = await in_pool(database, departed("E1", 2))
+    assert [e.data.model_dump(mode="json") for e in uow.published] == [
+        {
+            "program_id": "P1",
+            "employee_id": "E1",
+            "roles": ["mentee"],
+            "status": "withdrawn",
+            "changed_at": "2026-12-01T09:00:00Z",
+        }
+    ]
     assert database.pool["E1"].status == "departed"
     gone = database.enrolments[("P1", "E1")]
     assert (gone.status, gone.withdrawn_reason, gone.updated_at) == ("withdrawn", "departed", T0)
@@ -258,26 +252,53 @@ async def test_a_departure_withdraws_from_every_program_and_erasure_keeps_only_t
 async def test_self_enrolment_and_withdrawal(database) -> None:
     await in_pool(database, registered("E1"))
     await a_program(database)
-    enrolled, uow = await run(
+    enrolled, uow = await act(
         database, enrolment.enrol, enrolment.Enrol(as_viewer("E1"), "P1", "E1", ["mentor"]), now=T0
     )
     assert database.enrolments[("P1", "E1")] == enrolled and enrolled.roles == ("mentor",)
-    assert uow.published == []
-    withdrawn, _ = await run(
+    [event] = uow.published
+    assert (event.source, event.data.key(), event.data.model_dump(mode="json")) == (
+        SOURCE,
+        "P1",
+        {
+            "program_id": "P1",
+            "employee_id": "E1",
+            "roles": ["mentor"],
+            "status": "enrolled",
+            "changed_at": "2026-12-01T09:00:00Z",
+        },
+    )
+    _, same = await act(
+        database, enrolment.enrol, enrolment.Enrol(as_viewer("E1"), "P1", "E1", ["mentor"]), now=LATER
+    )
+    assert same.published == []
+    _, other_roles = await act(
+        database, enrolment.enrol, enrolment.Enrol(as_viewer("E1"), "P1", "E1", ["mentee"]), now=LATER
+    )
+    assert [(e.data.roles, e.data.status) for e in other_roles.published] == [(["mentee"], "enrolled")]
+    withdrawn, withdrawal = await act(
         database, enrolment.withdraw, enrolment.Withdraw(as_viewer("E1"), "P1", "E1"), now=LATER
     )
     assert (withdrawn.status, withdrawn.withdrawn_reason) == ("withdrawn", "withdrew")
+    assert [(e.data.employee_id, e.data.roles, e.data.status) for e in withdrawal.published] == [
+        ("E1", ["mentee"], "withdrawn")
+    ]
+    assert len({e.id for e in [event, *other_roles.published, *withdrawal.published]}) == 3
     again = enrolment.Withdraw(as_viewer("E1"), "P1", "E1")
-    assert await refused(database, enrolment.withdraw, again, now=LATER) == [("employee_id", "NOT_FOUND")]
+    assert await refused(database, enrolment.withdraw, again, now=LATER, source=SOURCE) == [
+        ("employee_id", "NOT_FOUND")
+    ]
 
 
 async def test_an_admin_enrols_and_removes_others_but_an_employee_does_not(database) -> None:
     await in_pool(database, registered("E1"), registered("E2"))
     await a_program(database)
     other = enrolment.Enrol(as_viewer("E2"), "P1", "E1", ["mentor"])
-    assert await refused(database, enrolment.enrol, other, now=T0) == [("employee_id", "FORBIDDEN")]
-    await run(database, enrolment.enrol, enrolment.Enrol(ADMIN, "P1", "E1", ["mentor"]), now=T0)
-    removed, _ = await run(database, enrolment.withdraw, enrolment.Withdraw(ADMIN, "P1", "E1"), now=T0)
+    assert await refused(database, enrolment.enrol, other, now=T0, source=SOURCE) == [
+        ("employee_id", "FORBIDDEN")
+    ]
+    await act(database, enrolment.enrol, enrolment.Enrol(ADMIN, "P1", "E1", ["mentor"]), now=T0)
+    removed, _ = await act(database, enrolment.withdraw, enrolment.Withdraw(ADMIN, "P1", "E1"), now=T0)
     assert removed.withdrawn_reason == "removed_by_admin"
 
 
@@ -286,7 +307,9 @@ async def test_no_enrolment_outside_enrolling_and_running(database, status) -> N
     await in_pool(database, registered("E1"))
     await a_program(database, status=status)
     command = enrolment.Enrol(as_viewer("E1"), "P1", "E1", ["mentor"])
-    assert await refused(database, enrolment.enrol, command, now=T0) == [("program_id", "CONFLICT")]
+    assert await refused(database, enrolment.enrol, command, now=T0, source=SOURCE) == [
+        ("program_id", "CONFLICT")
+    ]
 
 
 async def test_bulk_enrolment_is_all_or_nothing_with_each_bad_row_named(database) -> None:
@@ -301,7 +324,12 @@ async def test_bulk_enrolment_is_all_or_nothing_with_each_bad_row_named(database
         {"employee_id": "bad id", "roles": ["mentee"]},
     ]
     errors = await refused(
-        database, enrolment.enrol_in_bulk, enrolment.BulkEnrol(ADMIN, "P1", items), now=T0, limit=100
+        database,
+        enrolment.enrol_in_bulk,
+        enrolment.BulkEnrol(ADMIN, "P1", items),
+        now=T0,
+        source=SOURCE,
+        limit=100,
     )
     assert errors == [
         ("items.1.roles.0", "CONFLICT"),
@@ -311,10 +339,19 @@ async def test_bulk_enrolment_is_all_or_nothing_with_each_bad_row_named(database
         ("items.5.employee_id", "VALIDATION"),
     ]
     good = [items[0], {"employee_id": "E2", "roles": ["mentee"]}]
-    done, _ = await run(
+    done, uow = await act(
         database, enrolment.enrol_in_bulk, enrolment.BulkEnrol(ADMIN, "P1", good), now=T0, limit=100
     )
     assert [(e.employee_id, e.roles) for e in done] == [("E1", ("mentor",)), ("E2", ("mentee",))]
+    assert [(e.data.key(), e.data.employee_id, e.data.roles, e.data.status) for e in uow.published] == [
+        ("P1", "E1", ["mentor"], "enrolled"),
+        ("P1", "E2", ["mentee"], "enrolled"),
+    ]
+    again = [{"employee_id": "E1", "roles": ["mentor", "mentee"]}, good[1]]
+    _, uow = await act(
+        database, enrolment.enrol_in_bulk, enrolment.BulkEnrol(ADMIN, "P1", again), now=LATER, limit=100
+    )
+    assert [(e.data.employee_id, e.data.roles) for e in uow.published] == [("E1", ["mentor", "mentee"])]
     assert set(database.enrolments) == {("P1", "E1"), ("P1", "E2")}
 
 
@@ -322,13 +359,28 @@ async def test_bulk_enrolment_limits(database) -> None:
     await a_program(database)
     rows = [{"employee_id": f"E{n}", "roles": ["mentor"]} for n in range(3)]
     assert await refused(
-        database, enrolment.enrol_in_bulk, enrolment.BulkEnrol(ADMIN, "P1", rows), now=T0, limit=2
+        database,
+        enrolment.enrol_in_bulk,
+        enrolment.BulkEnrol(ADMIN, "P1", rows),
+        now=T0,
+        source=SOURCE,
+        limit=2,
     ) == [("items", "VALIDATION")]
     assert await refused(
-        database, enrolment.enrol_in_bulk, enrolment.BulkEnrol(ADMIN, "P1", []), now=T0, limit=2
+        database,
+        enrolment.enrol_in_bulk,
+        enrolment.BulkEnrol(ADMIN, "P1", []),
+        now=T0,
+        source=SOURCE,
+        limit=2,
     ) == [("items", "VALIDATION")]
     assert await refused(
-        database, enrolment.enrol_in_bulk, enrolment.BulkEnrol(EMPLOYEE, "P1", rows[:1]), now=T0, limit=2
+        database,
+        enrolment.enrol_in_bulk,
+        enrolment.BulkEnrol(EMPLOYEE, "P1", rows[:1]),
+        now=T0,
+        source=SOURCE,
+        limit=2,
     ) == [("program_id", "FORBIDDEN")]
 
 
@@ -353,6 +405,12 @@ async def propose(database, program, *members, new_id=None):
         new_id=new_id or ids("M"),
     )
     return made, uow
+
+
+async def respond(database, person: str, accept, *, match_id: str = "M1", now=LATER):
+    """``person``'s answer to the proposal ``match_id``; returns (match, uow)."""
+    command = proposals.RespondToProposal(as_viewer(person), match_id, accept)
+    return await run(database, proposals.respond_to_proposal, command, now=now, source=SOURCE)
 
 
 async def test_a_proposal_is_stored_and_published_with_its_expiry(database) -> None:
@@ -395,21 +453,9 @@ async def test_with_acceptance_auto_a_proposal_starts_at_once(database) -> None:
 async def test_all_accept_starts_the_match(database) -> None:
     program = await a_program(database, status="running", duration_days=60)
     await propose(database, program, ("A", "B"))
-    first, uow = await run(
-        database,
-        proposals.respond_to_proposal,
-        proposals.RespondToProposal(as_viewer("A"), "M1", True),
-        now=LATER,
-        source=SOURCE,
-    )
+    first, uow = await respond(database, "A", True)
     assert (first.status, uow.published) == ("proposed", [])
-    both, uow = await run(
-        database,
-        proposals.respond_to_proposal,
-        proposals.RespondToProposal(as_viewer("B"), "M1", True),
-        now=LATER,
-        source=SOURCE,
-    )
+    both, uow = await respond(database, "B", True)
     assert published(uow) == [("match.started.v1", "M1", "M1.started")]
     assert (both.status, both.started_on, both.ends_on) == (
         "active",
@@ -421,13 +467,7 @@ async def test_all_accept_starts_the_match(database) -> None:
 async def test_one_decline_declines_and_the_pair_becomes_a_previous_pair(database) -> None:
     program = await a_program(database, status="running")
     await propose(database, program, ("A", "B"), ("C", "D"))
-    declined, uow = await run(
-        database,
-        proposals.respond_to_proposal,
-        proposals.RespondToProposal(as_viewer("B"), "M1", False),
-        now=LATER,
-        source=SOURCE,
-    )
+    declined, uow = await respond(database, "B", False)
     assert published(uow) == [("match.declined.v1", "M1", "M1.declined")]
     assert uow.published[0].data.declined_by == "B"
     assert declined.status == "declined"
@@ -476,21 +516,16 @@ async def test_unanswered_proposals_expire(database) -> None:
 async def test_matches_complete_on_their_end_date(database) -> None:
     program = await a_program(database, status="running", acceptance="auto", duration_days=10)
     await propose(database, program, ("A", "B"))
-    count, uow = await run(
+    count, uow = await act(
         database,
         matches.complete_due_matches,
         matches.CompleteDueMatches(T0.date() + timedelta(days=9), 10),
         now=T0,
-        source=SOURCE,
     )
     assert (count, uow.published) == (0, [])
     late = T0 + timedelta(days=12)
-    count, uow = await run(
-        database,
-        matches.complete_due_matches,
-        matches.CompleteDueMatches(late.date(), 10),
-        now=late,
-        source=SOURCE,
+    count, uow = await act(
+        database, matches.complete_due_matches, matches.CompleteDueMatches(late.date(), 10), now=late
     )
     assert count == 1
     assert published(uow) == [("match.ended.v1", "M1", "M1.ended")]

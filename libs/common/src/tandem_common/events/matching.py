@@ -1,6 +1,7 @@
 """Outbound program and match events on ``matching.events`` (``events.md``, "Outbound").
 
-Program events are keyed by ``program_id`` and match events by ``match_id``. People are
+Program and enrolment events are keyed by ``program_id`` (so a program's enrolments stay
+in order with the program) and match events by ``match_id``. People are
 named by employee id only; rules and weights are those of ``matching-cli.md``.
 """
 
@@ -126,6 +127,26 @@ class ProgramChanged(EventSchema):
     eligibility: Eligibility | None = None
 
 
+class EnrolmentChanged(EventSchema):
+    """A person enrolled in a program, changed their roles, or withdrew (or was withdrawn)."""
+
+    ce_type: ClassVar[str] = "tandem.matching.enrolment.changed.v1"
+    topic: ClassVar[str] = MATCHING_TOPIC
+    key_field: ClassVar[str] = "program_id"
+
+    program_id: OpaqueId
+    employee_id: EmployeeId
+    roles: Annotated[list[Literal["mentor", "mentee"]], Field(max_length=2)]
+    status: Literal["enrolled", "withdrawn"]
+    changed_at: IsoDateTime
+
+    @model_validator(mode="after")
+    def _distinct_roles(self) -> Self:
+        if len(set(self.roles)) != len(self.roles):
+            raise ValueError("roles lists a role twice")
+        return self
+
+
 class MatchProposed(EventSchema):
     ce_type: ClassVar[str] = "tandem.matching.match.proposed.v1"
     topic: ClassVar[str] = MATCHING_TOPIC
@@ -190,6 +211,7 @@ class MatchEnded(EventSchema):
 
 MATCHING_EVENTS: tuple[type[EventSchema], ...] = (
     ProgramChanged,
+    EnrolmentChanged,
     MatchProposed,
     MatchStarted,
     MatchDeclined,

@@ -6,10 +6,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, any_, bindparam, exists, insert, select, text, update
+import orjson
+from sqlalchemy import ColumnElement, Select, Text, and_, any_, bindparam, exists, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem_common.db.bulk import copy_rows
 from tandem_matching.adapters.tables import match_members, matches
 from tandem_matching.domain.matches import ExplanationFactor, Match, MatchMember, MatchStatus
 
@@ -46,6 +48,51 @@ _SAVE_RESPONSES = text(
 )
 
 
+# New matches are written with COPY, in the transaction: a round stores tens of thousands
+# at once, and COPY takes them as fast as PostgreSQL can write them.
+_MATCH_COLUMNS = (
+    "match_id",
+    "program_id",
+    "round_id",
+    "status",
+    "score",
+    "explanation",
+    "proposed_at",
+    "expires_at",
+    "started_on",
+    "ends_on",
+    "ended_on",
+    "end_reason",
+    "declined_by",
+    "end_note",
+    "at_risk",
+    "updated_at",
+)
+_MEMBER_COLUMNS = ("match_id", "position", "employee_id", "role", "response")
+
+
+def _match_record(match: Match) -> tuple[Any, ...]:
+    """The row of ``match``, in the order of ``_MATCH_COLUMNS`` (JSONB as JSON text)."""
+    return (
+        match.match_id,
+        match.program_id,
+        match.round_id,
+        match.status,
+        match.score,
+        orjson.dumps(_explanation(match)).decode(),
+        match.proposed_at,
+        match.expires_at,
+        match.started_on,
+        match.ends_on,
+        match.ended_on,
+        match.end_reason,
+        match.declined_by,
+        match.end_note,
+        match.at_risk,
+        match.updated_at,
+    )
+
+
 def _explanation(match: Match) -> list[dict[str, Any]]:
     return [{"factor": f.factor, "value": f.value, "detail": f.detail} for f in match.explanation]
 
@@ -62,19 +109,6 @@ def _state(match: Match) -> dict[str, Any]:
         "end_note": match.end_note,
         "at_risk": match.at_risk,
         "updated_at": match.updated_at,
-    }
-
-
-def _row(match: Match) -> dict[str, Any]:
-    return {
-        "match_id": match.match_id,
-        "program_id": match.program_id,
-        "round_id": match.round_id,
-        "score": match.score,
-        "explanation": _explanation(match),
-        "proposed_at": match.proposed_at,
-        "expires_at": match.expires_at,
-        **_state(match),
     }
 
 
@@ -134,17 +168,13 @@ class MatchRepository:
     async def add(self, items: Sequence[Match]) -> None:
         if not items:
             return
-        await self._session.execute(insert(matches), [_row(match) for match in items])
-        await self._session.execute(
-            insert(match_members),
+        await copy_rows(self._session, matches.name, _MATCH_COLUMNS, [_match_record(m) for m in items])
+        await copy_rows(
+            self._session,
+            match_members.name,
+            _MEMBER_COLUMNS,
             [
-                {
-                    "match_id": match.match_id,
-                    "position": position,
-                    "employee_id": member.employee_id,
-                    "role": member.role,
-                    "response": member.response,
-                }
+                (match.match_id, position, member.employee_id, member.role, member.response)
                 for match in items
                 for position, member in enumerate(match.members)
             ],
@@ -217,19 +247,17 @@ class MatchRepository:
         return await self._load(query)
 
     async def expired_proposals(self, now: datetime, limit: int) -> list[Match]:
-        query = (
-            select(matches)
-            .where(and_(matches.c.status == "proposed", matches.c.expires_at <= now))
-            .order_by(matches.c.match_id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        return await self._load(query)
+        return await self._due("proposed", matches.c.expires_at <= now, limit)
 
     async def due_to_complete(self, today: date, limit: int) -> list[Match]:
+        return await self._due("active", matches.c.ends_on <= today, limit)
+
+    async def _due(self, status: MatchStatus, due: ColumnElement[bool], limit: int) -> list[Match]:
+        """Up to ``limit`` matches in ``status`` that are ``due``, locked, skipping rows
+        another transaction holds (so the jobs of two processes share the work)."""
         query = (
             select(matches)
-            .where(and_(matches.c.status == "active", matches.c.ends_on <= today))
+            .where(and_(matches.c.status == status, due))
             .order_by(matches.c.match_id)
             .limit(limit)
             .with_for_update(skip_locked=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Computed,
     Date,
     DateTime,
     Float,
@@ -75,6 +76,17 @@ pool_members = Table(
     # The profiles.events snapshot; NULL once the person is erased.
     Column("snapshot", JSONB),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The snapshot's manager_id, kept by PostgreSQL, for walking the tree by index
+    # (migration matching_0003).
+    Column(
+        "manager_id",
+        Id,
+        Computed(
+            "CASE WHEN jsonb_typeof(snapshot -> 'manager_id') = 'string' THEN snapshot ->> 'manager_id' END",
+            persisted=True,
+        ),
+    ),
+    Index("pool_members_manager", "manager_id"),
 )
 
 matches = Table(
@@ -113,4 +125,33 @@ match_members = Table(
     PrimaryKeyConstraint("match_id", "position"),
     UniqueConstraint("match_id", "employee_id", name="match_members_once"),
     Index("match_members_employee", "employee_id"),
+)
+
+# Match rounds (migration matching_0002). At most one queued or running round per
+# program; runners claim the oldest claimable one (queued, or running with a lease due).
+match_rounds = Table(
+    "match_rounds",
+    metadata,
+    Column("round_id", Id, primary_key=True),
+    Column("program_id", Id, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("requested_by", Text, nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("stats", JSONB),
+    Column("unmatched", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("error", Text),
+    Column("lease_owner", Text),
+    Column("lease_until", DateTime(timezone=True)),
+    Index("match_rounds_program", "program_id", "round_id"),
+    Index(
+        "match_rounds_one_open",
+        "program_id",
+        unique=True,
+        postgresql_where=text("status IN ('queued', 'running')"),
+    ),
+    Index("match_rounds_claimable", "requested_at", postgresql_where=text("status IN ('queued', 'running')")),
 )

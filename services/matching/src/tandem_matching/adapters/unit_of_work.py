@@ -6,9 +6,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem_common.db.unit_of_work import UnitOfWork
 from tandem_matching.adapters.enrolment_repository import EnrolmentRepository
+from tandem_matching.adapters.lifecycle_repository import LifecycleRepository
 from tandem_matching.adapters.match_repository import MatchRepository
 from tandem_matching.adapters.pool_repository import PoolRepository
 from tandem_matching.adapters.program_repository import ProgramRepository
+from tandem_matching.adapters.round_repository import RoundRepository
 from tandem_matching.service.unit_of_work import MatchingUnitOfWork
 
 
@@ -25,3 +27,5 @@ class SqlMatchingUnitOfWork(UnitOfWork, MatchingUnitOfWork):
         self.enrolments = EnrolmentRepository(session)
         self.pool = PoolRepository(session)
         self.matches = MatchRepository(session)
+        self.rounds = RoundRepository(session)
+        self.lifecycle = LifecycleRepository(session)

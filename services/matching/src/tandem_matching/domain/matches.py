@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from itertools import combinations
-from typing import Literal
+from typing import Literal, get_args
 
 from tandem_matching.domain.errors import UserErrors, conflict, forbidden
 from tandem_matching.domain.programs import ProgramType
@@ -36,18 +36,11 @@ EndReason = Literal[
     "rule_violated",
     "program_closed",
 ]
-MATCH_STATUSES: tuple[MatchStatus, ...] = ("proposed", "active", "declined", "ended")
+MATCH_STATUSES: tuple[MatchStatus, ...] = get_args(MatchStatus)
 OPEN_STATUSES: tuple[MatchStatus, ...] = ("proposed", "active")
 CLOSED_STATUSES: tuple[MatchStatus, ...] = ("declined", "ended")
-MEMBER_ROLES: tuple[MemberRole, ...] = ("mentor", "mentee", "partner", "facilitator")
-END_REASONS: tuple[EndReason, ...] = (
-    "completed",
-    "member_departed",
-    "ended_by_member",
-    "ended_by_admin",
-    "rule_violated",
-    "program_closed",
-)
+MEMBER_ROLES: tuple[MemberRole, ...] = get_args(MemberRole)
+END_REASONS: tuple[EndReason, ...] = get_args(EndReason)
 
 
 @dataclass(frozen=True, slots=True)

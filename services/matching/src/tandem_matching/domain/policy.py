@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from tandem_matching.domain.errors import UserError, UserErrors, forbidden
 from tandem_matching.domain.matches import Match
 from tandem_matching.domain.programs import Program
 
 Role = Literal["employee", "program_admin", "hr_analyst", "admin"]
-ROLES: tuple[Role, ...] = ("employee", "program_admin", "hr_analyst", "admin")
+ROLES: tuple[Role, ...] = get_args(Role)
 
 Action = Literal[
     "create_program",
@@ -25,6 +25,9 @@ Action = Literal[
     "withdraw",
     "respond_to_proposal",
     "end_match",
+    "start_round",
+    "view_recommendations",
+    "request_match",
 ]
 
 
@@ -110,6 +113,15 @@ POLICY: Mapping[Action, Permission] = {
         "match_id",
         "only a member of the match or the program's admins can end it",
     ),
+    "start_round": Permission(
+        _administers, "program_id", "only the program's admins (or an admin) can start a match round"
+    ),
+    "view_recommendations": Permission(
+        _the_person_or_an_administrator,
+        "employee_id",
+        "people see their own recommendations; only the program's admins can see others'",
+    ),
+    "request_match": Permission(_is_the_person, "requester_id", "people request matches for themselves only"),
 }
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 PoolStatus = Literal["active", "on_leave", "departed", "erased"]
 MentoringRole = Literal["mentor", "mentee"]
-MENTORING_ROLES: tuple[MentoringRole, ...] = ("mentor", "mentee")
+MENTORING_ROLES: tuple[MentoringRole, ...] = get_args(MentoringRole)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 
 from tandem_common.events.fields import iso_country_codes
 from tandem_matching.domain import fields as f
@@ -23,9 +23,9 @@ ProgramType = Literal["reciprocal", "reverse", "traditional", "peer", "group"]
 ProgramStatus = Literal["draft", "enrolling", "running", "closed"]
 Acceptance = Literal["both", "auto"]
 
-PROGRAM_TYPES: tuple[ProgramType, ...] = ("reciprocal", "reverse", "traditional", "peer", "group")
-PROGRAM_STATUSES: tuple[ProgramStatus, ...] = ("draft", "enrolling", "running", "closed")
-ACCEPTANCE: tuple[Acceptance, ...] = ("both", "auto")
+PROGRAM_TYPES: tuple[ProgramType, ...] = get_args(ProgramType)
+PROGRAM_STATUSES: tuple[ProgramStatus, ...] = get_args(ProgramStatus)
+ACCEPTANCE: tuple[Acceptance, ...] = get_args(Acceptance)
 # Programs whose people are partners, not mentor and mentee (matching-cli.md).
 PARTNER_TYPES: tuple[ProgramType, ...] = ("reciprocal", "peer")
 

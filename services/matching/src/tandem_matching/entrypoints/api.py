@@ -19,11 +19,9 @@ work, calls a use case (and commits) or a query (and does not).
 
 from __future__ import annotations
 
-import base64
-import binascii
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -31,13 +29,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from tandem_common.events.fields import EMPLOYEE_ID_PATTERN, EmployeeId
-from tandem_matching.domain.enrolment import Enrolment
-from tandem_matching.domain.errors import UserError, UserErrors, not_found, validation
+from tandem_matching.domain.enrolment import Enrolment, EnrolmentStatus
+from tandem_matching.domain.errors import UserError, validation
 from tandem_matching.domain.fields import EMPLOYEE_ID
 from tandem_matching.domain.matches import Match, MatchStatus
 from tandem_matching.domain.policy import Viewer
 from tandem_matching.domain.programs import Program, ProgramStatus
-from tandem_matching.service import enrolment, matches, programs, proposals, queries
+from tandem_matching.entrypoints.answers import Answer, Answers, body_field, user_errors_response
+from tandem_matching.service import engagement_signals, enrolment, matches, programs, proposals, queries
 from tandem_matching.service.clock import Clock
 from tandem_matching.service.unit_of_work import MatchingUnitOfWork, MatchingUnitOfWorkFactory
 from tandem_matching.settings import MatchingSettings
@@ -52,11 +51,11 @@ MAX_CURSOR_CHARACTERS = 88
 VIEWER_HEADER = "X-Tandem-Viewer"
 ROLES_HEADER = "X-Tandem-Roles"
 
-STATUS_OF_CODE = {"VALIDATION": 422, "NOT_FOUND": 404, "FORBIDDEN": 403, "CONFLICT": 409}
-
 IdInPath = Annotated[str, Path(pattern=EMPLOYEE_ID_PATTERN)]
 First = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 After = Annotated[str | None, Query(max_length=MAX_CURSOR_CHARACTERS)]
+# A command's body as sent: the use case validates it, field by field.
+JsonBody = Annotated[Any, Body()]
 
 
 # -- JSON -------------------------------------------------------------------------------
@@ -85,7 +84,8 @@ def enrolment_json(item: Enrolment) -> dict[str, Any]:
     }
 
 
-def _day(value: Any) -> str | None:
+def isoformat_or_none(value: Any) -> str | None:
+    """A date or moment as ISO 8601, or None."""
     return value.isoformat() if value is not None else None
 
 
@@ -100,9 +100,9 @@ def match_json(match: Match) -> dict[str, Any]:
         "explanation": [asdict(factor) for factor in match.explanation],
         "proposed_at": match.proposed_at.isoformat(),
         "expires_at": match.expires_at.isoformat(),
-        "started_on": _day(match.started_on),
-        "ends_on": _day(match.ends_on),
-        "ended_on": _day(match.ended_on),
+        "started_on": isoformat_or_none(match.started_on),
+        "ends_on": isoformat_or_none(match.ends_on),
+        "ended_on": isoformat_or_none(match.ended_on),
         "end_reason": match.end_reason,
         "end_note": match.end_note,
         "declined_by": match.declined_by,
@@ -110,42 +110,7 @@ def match_json(match: Match) -> dict[str, Any]:
     }
 
 
-def cursor_of(item_id: str) -> str:
-    return base64.urlsafe_b64encode(item_id.encode()).decode()
-
-
-def _after(cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    try:
-        after = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        after = ""
-    if not EMPLOYEE_ID.match(after):
-        raise UserErrors([validation("after", "is not a cursor from this API")])
-    return after
-
-
-def _connection(page: queries.Page[T], key: Callable[[T], str], render: Callable[[T], Any]) -> dict[str, Any]:
-    return {
-        "edges": [{"cursor": cursor_of(key(item)), "node": render(item)} for item in page.items],
-        "page_info": {
-            "has_next_page": page.next_after is not None,
-            "end_cursor": cursor_of(key(page.items[-1])) if page.items else None,
-        },
-    }
-
-
 # -- errors -----------------------------------------------------------------------------
-
-
-def user_errors_response(errors: Sequence[UserError]) -> JSONResponse:
-    codes = {error.code for error in errors}
-    status = STATUS_OF_CODE[next(iter(codes))] if len(codes) == 1 else 422
-    return JSONResponse(
-        status_code=status,
-        content={"user_errors": [{"field": e.field, "message": e.message, "code": e.code} for e in errors]},
-    )
 
 
 async def validation_error_response(_: Request, error: Exception) -> JSONResponse:
@@ -195,100 +160,56 @@ def matching_router(
 ) -> APIRouter:
     """The routes; ``source`` is this service's CloudEvents source for what they publish."""
     router = APIRouter(prefix="/v1")
-    batch_limit = settings.matching_batch_read_limit
+    answers = Answers(unit_of_work, batch_limit=settings.matching_batch_read_limit)
 
-    async def command(action: Callable[[MatchingUnitOfWork], Awaitable[T]]) -> T | JSONResponse:
-        try:
-            async with unit_of_work() as uow:
-                result = await action(uow)
-                await uow.commit()
-        except UserErrors as error:
-            return user_errors_response(error.errors)
-        return result
-
-    async def read(action: Callable[[MatchingUnitOfWork], Awaitable[T]]) -> T | JSONResponse:
-        try:
-            async with unit_of_work() as uow:
-                return await action(uow)
-        except UserErrors as error:
-            return user_errors_response(error.errors)
-
-    def too_many(ids: Sequence[str], field: str) -> JSONResponse | None:
-        if len(ids) > batch_limit:
-            return user_errors_response([validation(field, f"must have at most {batch_limit} ids")])
-        return None
+    async def publishing(
+        use_case: Callable[..., Awaitable[T]], command: object, render: Callable[[T], Any]
+    ) -> Answer:
+        """A use case that publishes events: it runs at the clock's now, with this
+        service's source."""
+        return await answers.command(lambda uow: use_case(uow, command, now=clock(), source=source), render)
 
     # -- programs ----------------------------------------------------------------------
 
     @router.post("/programs", status_code=201, response_model=None)
-    async def create_program(
-        who: ViewerDependency, body: Annotated[Any, Body()] = None
-    ) -> dict[str, Any] | JSONResponse:
-        async def run(uow: MatchingUnitOfWork) -> dict[str, Any]:
-            created = await programs.create_program(
-                uow, programs.CreateProgram(who, body), now=clock(), source=source
-            )
-            return program_json(created)
-
-        return await command(run)
+    async def create_program(who: ViewerDependency, body: JsonBody = None) -> Answer:
+        return await publishing(programs.create_program, programs.CreateProgram(who, body), program_json)
 
     @router.patch("/programs/{program_id}", response_model=None)
-    async def update_program(
-        program_id: IdInPath, who: ViewerDependency, body: Annotated[Any, Body()] = None
-    ) -> dict[str, Any] | JSONResponse:
-        async def run(uow: MatchingUnitOfWork) -> dict[str, Any]:
-            after = await programs.update_program(
-                uow, programs.UpdateProgram(who, program_id, body), now=clock(), source=source
-            )
-            return program_json(after)
-
-        return await command(run)
+    async def update_program(program_id: IdInPath, who: ViewerDependency, body: JsonBody = None) -> Answer:
+        return await publishing(
+            programs.update_program, programs.UpdateProgram(who, program_id, body), program_json
+        )
 
     @router.post("/programs/{program_id}/status", response_model=None)
     async def set_program_status(
-        program_id: IdInPath, who: ViewerDependency, body: Annotated[Any, Body()] = None
-    ) -> dict[str, Any] | JSONResponse:
-        status = body.get("status") if isinstance(body, dict) else None
-
-        async def run(uow: MatchingUnitOfWork) -> dict[str, Any]:
-            after = await programs.set_program_status(
-                uow, programs.SetProgramStatus(who, program_id, status), now=clock(), source=source
-            )
-            return program_json(after)
-
-        return await command(run)
+        program_id: IdInPath, who: ViewerDependency, body: JsonBody = None
+    ) -> Answer:
+        status = body_field(body, "status")
+        return await publishing(
+            programs.set_program_status, programs.SetProgramStatus(who, program_id, status), program_json
+        )
 
     @router.get("/programs/{program_id}", response_model=None)
-    async def get_program(program_id: IdInPath) -> dict[str, Any] | JSONResponse:
-        async def run(uow: MatchingUnitOfWork) -> dict[str, Any]:
-            found = (await queries.programs_by_id(uow, [program_id])).get(program_id)
-            if found is None:
-                raise UserErrors([not_found("program_id", "no such program")])
-            return program_json(found)
-
-        return await read(run)
+    async def get_program(program_id: IdInPath) -> Answer:
+        return await answers.one(
+            program_id, queries.programs_by_id, program_json, field="program_id", missing="no such program"
+        )
 
     @router.post("/programs/batch", response_model=None)
-    async def get_programs(request: BatchGet) -> dict[str, Any] | JSONResponse:
-        refused = too_many(request.ids, "ids")
-        if refused is not None:
-            return refused
-        async with unit_of_work() as uow:
-            found = await queries.programs_by_id(uow, request.ids)
-        return {
-            "programs": [program_json(found[i]) for i in dict.fromkeys(request.ids) if i in found],
-            "missing": [i for i in dict.fromkeys(request.ids) if i not in found],
-        }
+    async def get_programs(request: BatchGet) -> Answer:
+        return await answers.batch(request.ids, queries.programs_by_id, program_json, name="programs")
 
     @router.get("/programs", response_model=None)
     async def list_programs(
         first: First = DEFAULT_PAGE, after: After = None, status: ProgramStatus | None = None
-    ) -> dict[str, Any] | JSONResponse:
-        async def run(uow: MatchingUnitOfWork) -> dict[str, Any]:
-            page = await queries.list_programs(uow, status=status, after=_after(after), limit=first)
-            return _connection(page, lambda p: p.program_id, program_json)
-
-        return await read(run)
+    ) -> Answer:
+        return await answers.page(
+            after,
+            lambda uow, after_: queries.list_programs(uow, status=status, after=after_, limit=first),
+            lambda p: p.program_id,
+            program_json,
+        )
 
     # -- enrolments --------------------------------------------------------------------
 
@@ -297,60 +218,40 @@ def matching_router(
         program_id: IdInPath,
         first: First = DEFAULT_PAGE,
         after: After = None,
-        status: Literal["enrolled", "withdrawn"] | None = "enrolled",
-    ) -> dict[str, Any] | JSONResponse:
-        async def run(uow: MatchingUnitOfWork) -> dict[str, Any]:
-            page = await queries.program_enrolments(
-                uow, program_id, status=status, after=_after(after), limit=first
-            )
-            return _connection(page, lambda e: e.employee_id, enrolment_json)
-
-        return await read(run)
+        status: EnrolmentStatus | None = "enrolled",
+    ) -> Answer:
+        return await answers.page(
+            after,
+            lambda uow, after_: queries.program_enrolments(
+                uow, program_id, status=status, after=after_, limit=first
+            ),
+            lambda e: e.employee_id,
+            enrolment_json,
+        )
 
     @router.post("/programs/{program_id}/enrolments", response_model=None)
-    async def enrol(
-        program_id: IdInPath, who: ViewerDependency, body: Annotated[Any, Body()] = None
-    ) -> dict[str, Any] | JSONResponse:
+    async def enrol(program_id: IdInPath, who: ViewerDependency, body: JsonBody = None) -> Answer:
         data = body if isinstance(body, dict) else {}
-        employee_id = data.get("employee_id", who.employee_id)
-        roles = data.get("roles", [])
-
-        async def run(uow: MatchingUnitOfWork) -> dict[str, Any]:
-            done = await enrolment.enrol(
-                uow, enrolment.Enrol(who, program_id, employee_id, roles), now=clock()
-            )
-            return enrolment_json(done)
-
-        return await command(run)
+        command = enrolment.Enrol(
+            who, program_id, data.get("employee_id", who.employee_id), data.get("roles", [])
+        )
+        return await publishing(enrolment.enrol, command, enrolment_json)
 
     @router.post("/programs/{program_id}/enrolments/bulk", response_model=None)
-    async def enrol_in_bulk(
-        program_id: IdInPath, who: ViewerDependency, body: Annotated[Any, Body()] = None
-    ) -> dict[str, Any] | JSONResponse:
-        items = body.get("items") if isinstance(body, dict) else None
-
-        async def run(uow: MatchingUnitOfWork) -> dict[str, Any]:
-            done = await enrolment.enrol_in_bulk(
-                uow,
-                enrolment.BulkEnrol(who, program_id, items),
-                now=clock(),
-                limit=settings.bulk_enrol_limit,
-            )
-            return {"enrolments": [enrolment_json(item) for item in done]}
-
-        return await command(run)
+    async def enrol_in_bulk(program_id: IdInPath, who: ViewerDependency, body: JsonBody = None) -> Answer:
+        items = body_field(body, "items")
+        command = enrolment.BulkEnrol(who, program_id, items)
+        return await answers.command(
+            lambda uow: enrolment.enrol_in_bulk(
+                uow, command, now=clock(), limit=settings.bulk_enrol_limit, source=source
+            ),
+            lambda done: {"enrolments": [enrolment_json(item) for item in done]},
+        )
 
     @router.delete("/programs/{program_id}/enrolments/{employee_id}", response_model=None)
-    async def withdraw(
-        program_id: IdInPath, employee_id: IdInPath, who: ViewerDependency
-    ) -> dict[str, Any] | JSONResponse:
-        async def run(uow: MatchingUnitOfWork) -> dict[str, Any]:
-            done = await enrolment.withdraw(
-                uow, enrolment.Withdraw(who, program_id, employee_id), now=clock()
-            )
-            return enrolment_json(done)
-
-        return await command(run)
+    async def withdraw(program_id: IdInPath, employee_id: IdInPath, who: ViewerDependency) -> Answer:
+        command = enrolment.Withdraw(who, program_id, employee_id)
+        return await publishing(enrolment.withdraw, command, enrolment_json)
 
     # -- matches -----------------------------------------------------------------------
 
@@ -360,40 +261,36 @@ def matching_router(
         first: First = DEFAULT_PAGE,
         after: After = None,
         status: Annotated[list[MatchStatus] | None, Query()] = None,
-    ) -> dict[str, Any] | JSONResponse:
-        async def run(uow: MatchingUnitOfWork) -> dict[str, Any]:
-            page = await queries.program_matches(
-                uow, program_id, statuses=status or (), after=_after(after), limit=first
-            )
-            return _connection(page, lambda m: m.match_id, match_json)
+        at_risk: bool | None = None,
+        x_tandem_viewer: Annotated[str | None, Header()] = None,
+        x_tandem_roles: Annotated[str | None, Header()] = None,
+    ) -> Answer:
+        # The health flag is for the program's admins: filtering by it needs the viewer.
+        who = viewer(x_tandem_viewer, x_tandem_roles) if at_risk is not None else None
 
-        return await read(run)
+        async def page_of(uow: MatchingUnitOfWork, after_: str | None) -> queries.Page[Match]:
+            if who is not None and at_risk is not None:
+                query = engagement_signals.FlaggedMatches(who, program_id, at_risk, status or ())
+                return await engagement_signals.program_matches_by_flag(uow, query, after=after_, limit=first)
+            return await queries.program_matches(
+                uow, program_id, statuses=status or (), after=after_, limit=first
+            )
+
+        return await answers.page(after, page_of, lambda m: m.match_id, match_json)
 
     @router.get("/matches/{match_id}", response_model=None)
-    async def get_match(match_id: IdInPath) -> dict[str, Any] | JSONResponse:
-        async def run(uow: MatchingUnitOfWork) -> dict[str, Any]:
-            found = (await queries.matches_by_id(uow, [match_id])).get(match_id)
-            if found is None:
-                raise UserErrors([not_found("match_id", "no such match")])
-            return match_json(found)
-
-        return await read(run)
+    async def get_match(match_id: IdInPath) -> Answer:
+        return await answers.one(
+            match_id, queries.matches_by_id, match_json, field="match_id", missing="no such match"
+        )
 
     @router.post("/matches/batch", response_model=None)
-    async def get_matches(request: BatchGet) -> dict[str, Any] | JSONResponse:
-        refused = too_many(request.ids, "ids")
-        if refused is not None:
-            return refused
-        async with unit_of_work() as uow:
-            found = await queries.matches_by_id(uow, request.ids)
-        return {
-            "matches": [match_json(found[i]) for i in dict.fromkeys(request.ids) if i in found],
-            "missing": [i for i in dict.fromkeys(request.ids) if i not in found],
-        }
+    async def get_matches(request: BatchGet) -> Answer:
+        return await answers.batch(request.ids, queries.matches_by_id, match_json, name="matches")
 
     @router.post("/matches/by-member", response_model=None)
-    async def matches_by_member(request: ByMember) -> dict[str, Any] | JSONResponse:
-        refused = too_many(request.employee_ids, "employee_ids")
+    async def matches_by_member(request: ByMember) -> Answer:
+        refused = answers.too_many(request.employee_ids, "employee_ids")
         if refused is not None:
             return refused
         statuses: list[MatchStatus]
@@ -403,45 +300,30 @@ def matching_router(
             statuses = request.status
         else:
             statuses = [request.status]
-        async with unit_of_work() as uow:
-            found = await queries.matches_by_member(
+        return await answers.read(
+            lambda uow: queries.matches_by_member(
                 uow, request.employee_ids, statuses=statuses, program_id=request.program_id
-            )
-        return {
-            "by_member": [
-                {"employee_id": employee_id, "matches": [match_json(m) for m in found[employee_id]]}
-                for employee_id in found
-            ]
-        }
+            ),
+            lambda found: {
+                "by_member": [
+                    {"employee_id": employee_id, "matches": [match_json(m) for m in found[employee_id]]}
+                    for employee_id in found
+                ]
+            },
+        )
 
     @router.post("/matches/{match_id}/response", response_model=None)
-    async def respond_to_proposal(
-        match_id: IdInPath, who: ViewerDependency, body: Annotated[Any, Body()] = None
-    ) -> dict[str, Any] | JSONResponse:
-        accept = body.get("accept") if isinstance(body, dict) else None
-
-        async def run(uow: MatchingUnitOfWork) -> dict[str, Any]:
-            after = await proposals.respond_to_proposal(
-                uow, proposals.RespondToProposal(who, match_id, accept), now=clock(), source=source
-            )
-            return match_json(after)
-
-        return await command(run)
+    async def respond_to_proposal(match_id: IdInPath, who: ViewerDependency, body: JsonBody = None) -> Answer:
+        accept = body_field(body, "accept")
+        return await publishing(
+            proposals.respond_to_proposal, proposals.RespondToProposal(who, match_id, accept), match_json
+        )
 
     @router.post("/matches/{match_id}/end", response_model=None)
-    async def end_match(
-        match_id: IdInPath, who: ViewerDependency, body: Annotated[Any, Body()] = None
-    ) -> dict[str, Any] | JSONResponse:
-        note = body.get("reason") if isinstance(body, dict) else None
+    async def end_match(match_id: IdInPath, who: ViewerDependency, body: JsonBody = None) -> Answer:
+        note = body_field(body, "reason")
         if note is not None and not isinstance(note, str):
             return user_errors_response([validation("reason", "must be a string")])
-
-        async def run(uow: MatchingUnitOfWork) -> dict[str, Any]:
-            after = await matches.end_match(
-                uow, matches.EndMatch(who, match_id, note), now=clock(), source=source
-            )
-            return match_json(after)
-
-        return await command(run)
+        return await publishing(matches.end_match, matches.EndMatch(who, match_id, note), match_json)
 
     return router

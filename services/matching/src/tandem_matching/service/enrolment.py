@@ -1,7 +1,9 @@
 """Enrolment: one person enrols (themself, or an admin enrols them), an admin enrols
 many at once (all or nothing), and people withdraw.
 
-Enrolment publishes no event: it is matching's own business until a round proposes.
+Every change of an enrolment (a new one, new roles, a withdrawal) publishes
+``enrolment.changed.v1`` in the same transaction; enrolling again with the same roles
+changes nothing and publishes nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from tandem_matching.domain.enrolment import Enrolment, WithdrawReason, enrol_pe
 from tandem_matching.domain.errors import UserError, UserErrors, not_found, validation
 from tandem_matching.domain.fields import EMPLOYEE_ID
 from tandem_matching.domain.policy import Subject, Viewer
+from tandem_matching.service import events
 from tandem_matching.service.loading import load_program
 from tandem_matching.service.unit_of_work import MatchingUnitOfWork
 
@@ -44,7 +47,7 @@ class Withdraw:
     employee_id: str
 
 
-async def enrol(uow: MatchingUnitOfWork, command: Enrol, *, now: datetime) -> Enrolment:
+async def enrol(uow: MatchingUnitOfWork, command: Enrol, *, now: datetime, source: str) -> Enrolment:
     """Enrol one person; enrolling again with other roles changes their roles."""
     program = await load_program(uow, command.program_id)
     policy.require("enrol", command.viewer, Subject(program=program, employee_id=command.employee_id))
@@ -61,11 +64,12 @@ async def enrol(uow: MatchingUnitOfWork, command: Enrol, *, now: datetime) -> En
         raise UserErrors(outcome)
     if outcome is not held:
         await uow.enrolments.save([outcome])
+        await uow.publish(events.enrolments_changed([outcome], source=source))
     return outcome
 
 
 async def enrol_in_bulk(
-    uow: MatchingUnitOfWork, command: BulkEnrol, *, now: datetime, limit: int
+    uow: MatchingUnitOfWork, command: BulkEnrol, *, now: datetime, limit: int, source: str
 ) -> list[Enrolment]:
     """Enrol every row of ``items``, or none: any bad row refuses the whole command, with
     each problem named ``items.<row>.<field>``."""
@@ -101,10 +105,11 @@ async def enrol_in_bulk(
         raise UserErrors(errors)
     changed = [o for o in outcomes if o is not held.get(o.employee_id)]
     await uow.enrolments.save(changed)
+    await uow.publish(events.enrolments_changed(changed, source=source))
     return outcomes
 
 
-async def withdraw(uow: MatchingUnitOfWork, command: Withdraw, *, now: datetime) -> Enrolment:
+async def withdraw(uow: MatchingUnitOfWork, command: Withdraw, *, now: datetime, source: str) -> Enrolment:
     """The person leaves the program (``withdrew``), or an admin removes them
     (``removed_by_admin``)."""
     program = await load_program(uow, command.program_id)
@@ -120,6 +125,7 @@ async def withdraw(uow: MatchingUnitOfWork, command: Withdraw, *, now: datetime)
     )
     after = held.withdraw(reason, now=now)
     await uow.enrolments.save([after])
+    await uow.publish(events.enrolments_changed([after], source=source))
     return after
 
 

@@ -6,11 +6,16 @@ the same change can never be published under two ids.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import TypeAdapter
+
 from tandem_common.events.matching import (
     Cadence,
     CheckinSchedule,
     Eligibility,
-    ExplanationFactor,
+    EnrolmentChanged,
     MatchDeclined,
     MatchEnded,
     MatchMember,
@@ -21,6 +26,8 @@ from tandem_common.events.matching import (
     ProgramWeights,
 )
 from tandem_common.outbox.writer import OutgoingEvent
+from tandem_common.telemetry.propagation import current_trace_headers
+from tandem_matching.domain.enrolment import Enrolment
 from tandem_matching.domain.matches import Match
 from tandem_matching.domain.programs import Program
 
@@ -85,18 +92,41 @@ def _members(match: Match) -> list[MatchMember]:
 
 
 def match_proposed(match: Match, *, source: str) -> OutgoingEvent:
-    data = MatchProposed(
-        match_id=match.match_id,
-        program_id=match.program_id,
-        round_id=match.round_id,
-        members=_members(match),
-        score=match.score,
-        explanation=[
-            ExplanationFactor(factor=f.factor, value=f.value, detail=f.detail) for f in match.explanation
+    [event] = matches_proposed([match], source=source)
+    return event
+
+
+_PROPOSED_BATCH: TypeAdapter[list[MatchProposed]] = TypeAdapter(list[MatchProposed])
+
+
+def _proposed_fields(match: Match) -> dict[str, Any]:
+    return {
+        "match_id": match.match_id,
+        "program_id": match.program_id,
+        "round_id": match.round_id,
+        "members": [{"employee_id": m.employee_id, "role": m.role} for m in match.members],
+        "score": match.score,
+        "explanation": [
+            {"factor": f.factor, "value": f.value, "detail": f.detail} for f in match.explanation
         ],
-        expires_at=match.expires_at,
-    )
-    return _outgoing(data, f"{match.match_id}.proposed", source=source)
+        "expires_at": match.expires_at,
+    }
+
+
+def matches_proposed(matches: Sequence[Match], *, source: str) -> list[OutgoingEvent]:
+    """``match.proposed.v1`` of each match. A round proposes thousands at once: their
+    data is validated in one call, and the trace context (the same for all) read once."""
+    trace_headers = current_trace_headers()
+    return [
+        OutgoingEvent(
+            data=data,
+            source=source,
+            id=f"{data.match_id}.proposed",
+            subject=data.key(),
+            trace_headers=trace_headers,
+        )
+        for data in _PROPOSED_BATCH.validate_python([_proposed_fields(match) for match in matches])
+    ]
 
 
 def match_started(match: Match, program: Program, *, source: str) -> OutgoingEvent:
@@ -127,3 +157,40 @@ def match_ended(match: Match, *, source: str) -> OutgoingEvent:
         reason=match.end_reason,
     )
     return _outgoing(data, f"{match.match_id}.ended", source=source)
+
+
+_ENROLMENT_BATCH: TypeAdapter[list[EnrolmentChanged]] = TypeAdapter(list[EnrolmentChanged])
+
+
+def enrolments_changed(enrolments: Sequence[Enrolment], *, source: str) -> list[OutgoingEvent]:
+    """``enrolment.changed.v1`` of each enrolment as it now is. A bulk enrolment changes
+    thousands at once: their data is validated in one call, and the trace context read once.
+
+    The id names the person, what they changed to and when, so each change has one id.
+    """
+    trace_headers = current_trace_headers()
+    fields = [
+        {
+            "program_id": e.program_id,
+            "employee_id": e.employee_id,
+            "roles": list(e.roles),
+            "status": e.status,
+            "changed_at": e.updated_at,
+        }
+        for e in enrolments
+    ]
+    return [
+        OutgoingEvent(
+            data=data,
+            source=source,
+            id=_enrolment_event_id(data),
+            subject=data.key(),
+            trace_headers=trace_headers,
+        )
+        for data in _ENROLMENT_BATCH.validate_python(fields)
+    ]
+
+
+def _enrolment_event_id(data: EnrolmentChanged) -> str:
+    roles = "+".join(data.roles)
+    return f"{data.program_id}.{data.employee_id}.{data.status}.{roles}.{data.changed_at.isoformat()}"

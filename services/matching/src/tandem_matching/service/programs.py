@@ -63,25 +63,19 @@ async def create_program(
 async def update_program(
     uow: MatchingUnitOfWork, command: UpdateProgram, *, now: datetime, source: str
 ) -> Program:
-    program = await load_program(uow, command.program_id, for_update=True)
-    policy.require("administer_program", command.viewer, Subject(program=program))
+    program = await _administered(uow, command.program_id, command.viewer)
     after = program.edit(_object(command.changes), now=now)
-    if after is not program:
-        await uow.programs.save(after)
-        await uow.publish_one(events.program_changed(after, source=source))
+    await _save_if_changed(uow, program, after, source=source)
     return after
 
 
 async def set_program_status(
     uow: MatchingUnitOfWork, command: SetProgramStatus, *, now: datetime, source: str
 ) -> Program:
-    program = await load_program(uow, command.program_id, for_update=True)
-    policy.require("administer_program", command.viewer, Subject(program=program))
+    program = await _administered(uow, command.program_id, command.viewer)
     after = program.move_to(command.status, now=now)
-    if after is program:
+    if not await _save_if_changed(uow, program, after, source=source):
         return program
-    await uow.programs.save(after)
-    await uow.publish_one(events.program_changed(after, source=source))
     if after.status == "closed":
         open_matches = await uow.matches.of_program(
             program.program_id, statuses=OPEN_STATUSES, for_update=True
@@ -89,6 +83,23 @@ async def set_program_status(
         await end_matches(uow, open_matches, reason="program_closed", now=now, source=source)
         await lapse_proposals(uow, open_matches, now=now, source=source)
     return after
+
+
+async def _administered(uow: MatchingUnitOfWork, program_id: str, viewer: Viewer) -> Program:
+    """The program, locked, once the viewer may administer it."""
+    program = await load_program(uow, program_id, for_update=True)
+    policy.require("administer_program", viewer, Subject(program=program))
+    return program
+
+
+async def _save_if_changed(uow: MatchingUnitOfWork, before: Program, after: Program, *, source: str) -> bool:
+    """Stores and publishes ``after`` when it is a change of ``before`` (the domain gives
+    back the same object when nothing changed); says whether it was."""
+    if after is before:
+        return False
+    await uow.programs.save(after)
+    await uow.publish_one(events.program_changed(after, source=source))
+    return True
 
 
 def _object(data: Any) -> Mapping[str, Any]:

@@ -13,9 +13,11 @@ from datetime import date, datetime
 from typing import Protocol
 
 from tandem_matching.domain.enrolment import Enrolment, EnrolmentStatus
+from tandem_matching.domain.lifecycle import Participant
 from tandem_matching.domain.matches import Match, MatchStatus
 from tandem_matching.domain.pool import PoolMember
 from tandem_matching.domain.programs import Program, ProgramStatus
+from tandem_matching.domain.rounds import EnrolledPerson, Round
 
 
 class Programs(Protocol):
@@ -125,4 +127,75 @@ class Matches(Protocol):
 
     async def matched_in_program(self, program_id: str, employee_ids: Iterable[str]) -> set[str]:
         """Those of ``employee_ids`` who are in a proposed or active match of the program."""
+        ...
+
+
+class LifecycleRecords(Protocol):
+    """What the HR lifecycle and the engagement signals read (``service/lifecycle.py``)."""
+
+    async def participants(self, program_id: str, *, mentor_program: bool) -> list[Participant]:
+        """The program's enrolled people whose pool status is active and who hold no open
+        match there (with ``mentor_program``, also those enrolled as mentors), by employee
+        id, with their open matches there as a mentor and whether they hold one in another
+        role."""
+        ...
+
+    async def manager_chains(self, employee_ids: Iterable[str]) -> dict[str, str | None]:
+        """The manager link of each of these people and of everyone above them."""
+        ...
+
+    async def reports_of(self, manager_ids: Iterable[str]) -> set[str]:
+        """Everyone below these people in the manager tree, at any depth."""
+        ...
+
+    async def flagged_matches(
+        self,
+        program_id: str,
+        *,
+        at_risk: bool,
+        statuses: Sequence[MatchStatus],
+        after: str | None,
+        limit: int,
+    ) -> list[str]:
+        """Ids of the program's matches whose ``at_risk`` flag is ``at_risk``, in one of
+        ``statuses`` (any if empty), by id after ``after``, at most ``limit``."""
+        ...
+
+
+class Rounds(Protocol):
+    async def get(self, round_ids: Iterable[str], *, for_update: bool = False) -> dict[str, Round]:
+        """The stored rounds among ``round_ids``."""
+        ...
+
+    async def add(self, round_: Round) -> None:
+        """Store a new round."""
+        ...
+
+    async def save(self, round_: Round) -> None:
+        """Store the new state of a stored round."""
+        ...
+
+    async def open_of_program(self, program_id: str) -> Round | None:
+        """The program's queued or running round, if any (there is at most one)."""
+        ...
+
+    async def page(self, program_id: str, *, after: str | None, limit: int) -> list[Round]:
+        """Up to ``limit`` rounds of the program by id after ``after`` (oldest first)."""
+        ...
+
+    async def next_claimable(self, now: datetime) -> Round | None:
+        """The oldest round that is queued, or running with a lease due at ``now``,
+        locked; rows another transaction holds are skipped."""
+        ...
+
+    async def enrolled_people(self, program_id: str) -> list[EnrolledPerson]:
+        """The program's enrolled people who are active in the pool, by employee id."""
+        ...
+
+    async def manager_links(self) -> list[tuple[str, str | None]]:
+        """``(employee_id, manager_id)`` of everyone in the pool with a snapshot."""
+        ...
+
+    async def available_people(self, program_id: str, employee_ids: Iterable[str]) -> set[str]:
+        """Those of ``employee_ids`` still enrolled in the program and active in the pool."""
         ...

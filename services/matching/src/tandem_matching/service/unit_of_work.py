@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tandem_common.db.unit_of_work import AbstractUnitOfWork
-from tandem_matching.service.repositories import Enrolments, Matches, Pool, Programs
+from tandem_matching.service.repositories import Enrolments, LifecycleRecords, Matches, Pool, Programs, Rounds
 
 
 class MatchingUnitOfWork(AbstractUnitOfWork):
@@ -21,6 +21,8 @@ class MatchingUnitOfWork(AbstractUnitOfWork):
     enrolments: Enrolments
     pool: Pool
     matches: Matches
+    rounds: Rounds
+    lifecycle: LifecycleRecords
 
 
 MatchingUnitOfWorkFactory = Callable[[], MatchingUnitOfWork]
