@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
+import re
 import time
 import tomllib
 import uuid
@@ -287,6 +288,7 @@ async def test_a_service_from_the_recipe_starts_with_its_database_and_stops_clea
             TANDEM_EMBEDDED_KAFKA_PORT=str(kafka_port),
             TANDEM_PROFILES_PORT=str(profiles_port),
             TANDEM_SAMPLE_PORT=str(sample_port),
+            TANDEM_ENGAGEMENT_PORT=str(free_port()),
         )
         # The CLI entry point of its pyproject adds `tandem sample`.
         cli = await asyncio.create_subprocess_exec(
@@ -326,9 +328,10 @@ async def test_a_service_from_the_recipe_starts_with_its_database_and_stops_clea
                 seen = await _seen_version(client, employee_id, timeout=30)
                 assert seen == {"employee_id": employee_id, "profile_version": 1}
         assert up.code == 0, up.output[-3000:]
-        assert "tandem   | stopped" in up.output
+        # Prefixes are padded to the longest service name.
+        assert re.search(r"^tandem +\| stopped$", up.output, re.MULTILINE)
         prefixes = {line.split(" | ")[0].strip() for line in up.output.splitlines() if " | " in line}
-        assert prefixes == {"tandem", "profiles", "matching", "sample"}
+        assert prefixes == {"tandem", "profiles", "matching", "engagement", "sample"}
         # The later stage stops first: sample is gone before profiles begins to stop.
         log = up.output.splitlines()
         sample_stopped = _first(log, "sample ", '"service stopped"')

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from tandem_common.runtime.embedded_kafka import free_port, port_open
-from tandem_testkit.matching_demo import PROGRAMS, load_matching_demo
+from tandem_testkit.matching_demo import ACCEPTED_SHARE, PROGRAMS, load_matching_demo
 from tests.support.tandem_up import tandem_env, tandem_home, tandem_up
 
 
 async def test_tandem_up_starts_everything_loads_the_demo_and_stops_cleanly() -> None:
     kafka_port, profiles_port, matching_port = free_port(), free_port(), free_port()
+    engagement_port = free_port()
     with tandem_home("e2e-") as home:
         env = tandem_env(
             home,
             TANDEM_EMBEDDED_KAFKA_PORT=str(kafka_port),
             TANDEM_PROFILES_PORT=str(profiles_port),
             TANDEM_MATCHING_PORT=str(matching_port),
+            TANDEM_ENGAGEMENT_PORT=str(engagement_port),
         )
         async with tandem_up(env, ready_timeout=120) as up:
             assert port_open("127.0.0.1", kafka_port)
@@ -46,20 +50,46 @@ async def test_tandem_up_starts_everything_loads_the_demo_and_stops_cleanly() ->
                 for name, (program, active, proposed) in before.items():
                     kind = next(p["type"] for p in PROGRAMS if p["name"] == name)
                     assert (program["type"], program["status"]) == (kind, "running")
-                    assert active >= 5, (name, active, proposed)
+                    # Both members accepted most proposals of the round; the rest stay open.
+                    assert active >= 3, (name, active, proposed)
+                    assert active == round((active + proposed) * ACCEPTED_SHARE), (name, active, proposed)
                 # Loading the demonstration again adds nothing: no second program, no new round.
                 await load_matching_demo(env)
                 assert await demo_programs(matching) == before
+            async with httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{engagement_port}", headers=client.headers, timeout=30
+            ) as engagement:
+                ready = await engagement.get("/readyz")
+                assert ready.status_code == 200, ready.text
+                assert all(ready.json()["checks"].values())
+                # The engagement demo gave the demo matches months of sessions and answers.
+                await up.read_until("demonstration data loaded into engagement", timeout=300)
+                analyst = {"X-Tandem-Viewer": "DEMO-ANALYST", "X-Tandem-Roles": "hr_analyst"}
+                answer = await engagement.get("/v1/analytics", headers=analyst)
+                assert answer.status_code == 200, answer.text
+                analytics = answer.json()
+                assert analytics["suppressed"] is False
+                assert analytics["matches"] == sum(active for _, active, _ in before.values())
+                assert analytics["sessions"] > analytics["matches"]
+                assert analytics["satisfaction"]["responses"] > 0 and analytics["goals"]["met"] > 0
+                for program, active, _ in before.values():
+                    answer = await engagement.get(
+                        f"/v1/programs/{program['program_id']}/analytics", headers=analyst
+                    )
+                    # A program of fewer than 10 participants shows nothing.
+                    assert (answer.status_code, answer.json()["suppressed"]) == (200, 2 * active < 10)
         assert up.code == 0, up.output[-3000:]
-        assert "tandem   | stopped" in up.output
+        # Prefixes are padded to the longest service name.
+        assert re.search(r"^tandem +\| stopped$", up.output, re.MULTILINE)
         assert all(
-            line.split(" | ")[0].strip() in {"tandem", "profiles", "matching"}
+            line.split(" | ")[0].strip() in {"tandem", "profiles", "matching", "engagement"}
             for line in up.output.splitlines()
             if " | " in line
         )
         assert not port_open("127.0.0.1", kafka_port)
         assert not port_open("127.0.0.1", profiles_port)
         assert not port_open("127.0.0.1", matching_port)
+        assert not port_open("127.0.0.1", engagement_port)
 
 
 async def demo_programs(matching: httpx.AsyncClient) -> dict[str, tuple[dict, int, int]]:
@@ -71,9 +101,16 @@ async def demo_programs(matching: httpx.AsyncClient) -> dict[str, tuple[dict, in
         assert program["name"] not in found, "a demonstration program exists twice"
         counts = []
         for status in ("active", "proposed"):
-            page = await matching.get(
-                f"/v1/programs/{program['program_id']}/matches", params={"status": status, "first": 100}
-            )
-            counts.append(len(page.json()["edges"]))
+            count, after = 0, None
+            while True:
+                params = {"status": status, "first": 100, **({"after": after} if after else {})}
+                page = (
+                    await matching.get(f"/v1/programs/{program['program_id']}/matches", params=params)
+                ).json()
+                count += len(page["edges"])
+                if not page["page_info"]["has_next_page"]:
+                    break
+                after = page["page_info"]["end_cursor"]
+            counts.append(count)
         found[program["name"]] = (program, counts[0], counts[1])
     return found

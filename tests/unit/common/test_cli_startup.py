@@ -30,6 +30,8 @@ HEAVY = (
     "faststream",
     "pydantic",
     "asyncpg",
+    "statsmodels",
+    "threadpoolctl",
 )
 
 # Every installed subcommand and the one-line description `tandem --help` shows for it.
@@ -39,6 +41,7 @@ DESCRIPTIONS = {
     "asyncapi": "generate the AsyncAPI document of Tandem's events",
     "hr": "synthetic HR feed for hr.employees",
     "match": "matching engine on plain files",
+    "engage": "engagement analytics on plain files",
 }
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks of the engagement service (``python -m bench.engagement.health``)."""
