@@ -8,7 +8,21 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("bench.cli", "bench.backbone", "bench.ingest", "bench.matching")
+BENCHMARKS = (
+    "bench.cli",
+    "bench.backbone",
+    "bench.ingest",
+    "bench.matching",
+    "bench.matching.loading",
+    "bench.matching.recommend",
+    "bench.circles",
+    "bench.matching_service.round",
+    "bench.matching_service.lifecycle",
+    "bench.matching_service.recommend",
+    "bench.matching_service.bulk_enrol",
+    "bench.outcomes",
+    "bench.engagement.health",
+)
 
 
 def main() -> int:
