@@ -340,7 +340,7 @@ class _UnitOfWork:
 async def test_outcomes_are_cached_for_their_time_and_checked_before_the_cache() -> None:
     from datetime import UTC, datetime
 
-    from tandem_engagement.domain.errors import UserErrors
+    from tandem_common.user_errors import UserErrors
     from tandem_engagement.service.outcomes_runner import OutcomesRunner, analyse_records, outcome_records
     from tests.unit.engagement_service.support import viewer
 

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from tandem_common.user_errors import UserError
 from tandem_engagement.domain.checkins import (
     Answers,
     check_answers,
@@ -15,7 +16,6 @@ from tandem_engagement.domain.checkins import (
     due_dates,
     next_due,
 )
-from tandem_engagement.domain.errors import UserError
 from tandem_engagement.domain.goals import check_goal, create_goal, edit_goal, owners_of
 from tandem_engagement.domain.ledger import RecordedEntry, match_ledger, person_ledger, reciprocity
 from tandem_engagement.domain.matches import CheckinSchedule, Member, new_match

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tandem_engagement.domain.errors import UserError, UserErrors
+from tandem_common.user_errors import UserError, UserErrors
 from tandem_engagement.domain.policy import POLICY, Action, Subject, allows, refusal, require
 from tests.unit.engagement_service.support import a_match, a_program, viewer
 

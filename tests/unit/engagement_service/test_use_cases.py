@@ -20,9 +20,9 @@ from tandem_common.events.matching import (
 )
 from tandem_common.events.profiles import ProfileErasedV1, ProfileRegisteredV1, ProfileUpdatedV1
 from tandem_common.messaging.received import ReceivedEvent
+from tandem_common.user_errors import UserError, UserErrors
 from tandem_engagement.domain.checkins import Answers, checkin_id
 from tandem_engagement.domain.enrolments import Enrolment
-from tandem_engagement.domain.errors import UserError, UserErrors
 from tandem_engagement.domain.matches import CheckinSchedule
 from tandem_engagement.service import queries
 from tandem_engagement.service.checkins import (

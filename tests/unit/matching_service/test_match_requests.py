@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from tandem_common.user_errors import UserErrors
 from tandem_matching.domain.enrolment import Enrolment
-from tandem_matching.domain.errors import UserErrors
 from tandem_matching.service.match_requests import RequestMatch, request_match
 from tests.fakes.matching import FakeMatchingDatabase, FakeMatchingUnitOfWork
 from tests.unit.matching_service.support import T0, a_match, a_member, a_program, as_viewer

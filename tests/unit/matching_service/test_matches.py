@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tandem_matching.domain.errors import UserErrors
+from tandem_common.user_errors import UserErrors
 from tandem_matching.domain.matches import Match, member_roles, pairs_of
 from tests.unit.matching_service.support import T0, a_match
 

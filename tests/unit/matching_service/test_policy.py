@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tandem_matching.domain.errors import UserErrors
+from tandem_common.user_errors import UserErrors
 from tandem_matching.domain.policy import POLICY, Subject, Viewer, refusal, require
 from tests.unit.matching_service.support import a_match, a_program
 

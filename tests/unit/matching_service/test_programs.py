@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tandem_matching.domain.errors import UserError, UserErrors
+from tandem_common.user_errors import UserError, UserErrors
 from tandem_matching.domain.programs import PROGRAM_STATUSES, TRANSITIONS, Program
 from tests.unit.matching_service.support import DEFAULT_RULES, DEFAULT_WEIGHTS, T0, a_program
 

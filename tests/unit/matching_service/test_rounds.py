@@ -8,8 +8,8 @@ from datetime import timedelta
 import orjson
 import pytest
 
+from tandem_common.user_errors import UserErrors
 from tandem_matching.domain.enrolment import Enrolment
-from tandem_matching.domain.errors import UserErrors
 from tandem_matching.domain.rounds import (
     BECAME_UNAVAILABLE,
     CHANGED_DURING_ROUND,

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tandem_matching.domain.errors import UserErrors
+from tandem_common.user_errors import UserErrors
 from tandem_matching.domain.matches import ExplanationFactor
 from tandem_matching.service import enrolment, matches, programs, proposals
 from tandem_matching.service.pool import apply_profile_events

@@ -232,7 +232,7 @@ class _Seeder:
         return rng.choice(self._skills.get(employee_id) or FALLBACK_SKILLS)
 
     async def _sessions(self, match: Match) -> int:
-        from tandem_engagement.domain.errors import UserErrors
+        from tandem_common.user_errors import UserErrors
         from tandem_engagement.domain.policy import Viewer
         from tandem_engagement.service.sessions import LogSession, log_session
 
@@ -280,7 +280,7 @@ class _Seeder:
         return logged
 
     async def _goals(self, match: Match) -> int:
-        from tandem_engagement.domain.errors import UserErrors
+        from tandem_common.user_errors import UserErrors
         from tandem_engagement.domain.policy import Viewer
         from tandem_engagement.service.goals import SetGoal, set_goal
 

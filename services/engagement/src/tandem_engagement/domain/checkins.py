@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from tandem_engagement.domain.errors import UserError, conflict
+from tandem_common.user_errors import UserError, conflict
 from tandem_engagement.domain.fields import Check, check_object, free_text, integer
 from tandem_engagement.domain.matches import CheckinSchedule, Match
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from tandem_engagement.domain.errors import UserError, validation
+from tandem_common.user_errors import UserError, validation
 
 Problems = list[tuple[str, str]]
 Check = Callable[[Any], Problems]

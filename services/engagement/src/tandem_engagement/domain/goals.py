@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
-from tandem_engagement.domain.errors import UserError, validation
+from tandem_common.user_errors import UserError, validation
 from tandem_engagement.domain.fields import (
     Check,
     check_object,

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from tandem_engagement.domain.errors import UserError, UserErrors, forbidden
+from tandem_common.user_errors import UserError, UserErrors, forbidden
 from tandem_engagement.domain.matches import Match, Program
 
 Role = Literal["employee", "program_admin", "hr_analyst", "admin"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from tandem_engagement.domain.errors import UserError, conflict, validation
+from tandem_common.user_errors import UserError, conflict, validation
 from tandem_engagement.domain.fields import (
     Check,
     check_object,

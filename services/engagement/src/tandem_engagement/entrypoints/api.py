@@ -32,8 +32,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from tandem_common.events.fields import EMPLOYEE_ID_PATTERN, EmployeeId, OpaqueId
+from tandem_common.user_errors import UserError, UserErrors, validation
 from tandem_engagement.domain.checkins import Checkin
-from tandem_engagement.domain.errors import UserError, UserErrors, validation
 from tandem_engagement.domain.fields import EMPLOYEE_ID
 from tandem_engagement.domain.goals import Goal
 from tandem_engagement.domain.ledger import MatchLedger, PersonLedger, SkillCount

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from tandem_engagement.domain.errors import forbidden, not_found, validation
+from tandem_common.user_errors import forbidden, not_found, validation
 from tandem_engagement.domain.health import StoredHealth
 from tandem_engagement.entrypoints.api import ByMatch, IdInPath, ViewerDependency, user_errors_response
 from tandem_engagement.service.health import health_by_match

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tandem_common.user_errors import UserErrors, not_found
 from tandem_engagement.domain import analytics, policy
-from tandem_engagement.domain.errors import UserErrors, not_found
 from tandem_engagement.domain.matches import Program
 from tandem_engagement.domain.policy import Subject, Viewer
 from tandem_engagement.service.unit_of_work import EngagementUnitOfWork

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from tandem_common.user_errors import UserErrors, not_found
 from tandem_engagement.domain import policy
 from tandem_engagement.domain.checkins import Checkin, announce, check_answers, come_due, next_due
-from tandem_engagement.domain.errors import UserErrors, not_found
 from tandem_engagement.domain.matches import CheckinSchedule
 from tandem_engagement.domain.policy import Subject, Viewer
 from tandem_engagement.service import events

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tandem_common.user_errors import UserError, UserErrors, conflict, not_found, validation
 from tandem_engagement.domain import policy
-from tandem_engagement.domain.errors import UserError, UserErrors, conflict, not_found, validation
 from tandem_engagement.domain.goals import Goal, check_goal, create_goal, edit_goal, owners_of
 from tandem_engagement.domain.policy import Subject, Viewer
 from tandem_engagement.service import events

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tandem_engagement.domain.errors import UserErrors, not_found
+from tandem_common.user_errors import UserErrors, not_found
 from tandem_engagement.domain.matches import Match
 from tandem_engagement.service.unit_of_work import EngagementUnitOfWork
 

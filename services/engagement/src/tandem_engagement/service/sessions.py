@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tandem_common.user_errors import UserErrors, conflict
 from tandem_engagement.domain import policy
-from tandem_engagement.domain.errors import UserErrors, conflict
 from tandem_engagement.domain.policy import Subject, Viewer
 from tandem_engagement.domain.sessions import (
     Session,

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
-from tandem_matching.domain.errors import UserError, validation
+from tandem_common.user_errors import UserError, validation
 
 Problems = list[tuple[str, str]]
 Check = Callable[[Any], Problems]

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from itertools import combinations
 from typing import Literal, get_args
 
-from tandem_matching.domain.errors import UserErrors, conflict, forbidden
+from tandem_common.user_errors import UserErrors, conflict, forbidden
 from tandem_matching.domain.programs import ProgramType
 
 MatchStatus = Literal["proposed", "active", "declined", "ended"]

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from tandem_matching.domain.errors import UserError, UserErrors, forbidden
+from tandem_common.user_errors import UserError, UserErrors, forbidden
 from tandem_matching.domain.matches import Match
 from tandem_matching.domain.programs import Program
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 
-from tandem_matching.domain.errors import UserError, conflict
+from tandem_common.user_errors import UserError, conflict
 from tandem_matching.domain.programs import Program
 
 RoundStatus = Literal["queued", "running", "done", "failed"]

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from fastapi.responses import JSONResponse
 
-from tandem_matching.domain.errors import UserError, UserErrors, not_found, validation
+from tandem_common.user_errors import UserError, UserErrors, not_found, validation
 from tandem_matching.entrypoints.connections import after_id, connection
 from tandem_matching.service.queries import Page
 from tandem_matching.service.unit_of_work import MatchingUnitOfWork, MatchingUnitOfWorkFactory

@@ -29,8 +29,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from tandem_common.events.fields import EMPLOYEE_ID_PATTERN, EmployeeId
+from tandem_common.user_errors import UserError, validation
 from tandem_matching.domain.enrolment import Enrolment, EnrolmentStatus
-from tandem_matching.domain.errors import UserError, validation
 from tandem_matching.domain.fields import EMPLOYEE_ID
 from tandem_matching.domain.matches import Match, MatchStatus
 from tandem_matching.domain.policy import Viewer

@@ -36,7 +36,7 @@ from typing import Any
 
 from tandem_common.runtime.service import ServiceRuntime
 from tandem_common.runtime.tasks import succeeded
-from tandem_matching.domain.errors import UserErrors
+from tandem_common.user_errors import UserErrors
 from tandem_matching.domain.rounds import Round
 from tandem_matching.service import rounds
 from tandem_matching.service.clock import Clock, utc_now

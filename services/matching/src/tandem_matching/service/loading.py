@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tandem_matching.domain.errors import UserErrors, not_found
+from tandem_common.user_errors import UserErrors, not_found
 from tandem_matching.domain.matches import Match
 from tandem_matching.domain.programs import Program
 from tandem_matching.service.unit_of_work import MatchingUnitOfWork

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tandem_common.user_errors import UserError, UserErrors, conflict, not_found, validation
 from tandem_matching.domain import policy
-from tandem_matching.domain.errors import UserError, UserErrors, conflict, not_found, validation
 from tandem_matching.domain.fields import EMPLOYEE_ID
 from tandem_matching.domain.matches import (
     CLOSED_STATUSES,

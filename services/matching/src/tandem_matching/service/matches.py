@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from tandem_common.user_errors import UserErrors, validation
 from tandem_matching.domain import policy
-from tandem_matching.domain.errors import UserErrors, validation
 from tandem_matching.domain.matches import EndReason, Match
 from tandem_matching.domain.policy import Subject, Viewer
 from tandem_matching.service import events

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tandem_common.user_errors import UserErrors, validation
 from tandem_matching.domain import policy
-from tandem_matching.domain.errors import UserErrors, validation
 from tandem_matching.domain.matches import OPEN_STATUSES
 from tandem_matching.domain.policy import Subject, Viewer
 from tandem_matching.domain.programs import Program

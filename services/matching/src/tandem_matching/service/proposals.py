@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tandem_common.outbox.writer import OutgoingEvent
+from tandem_common.user_errors import UserErrors, validation
 from tandem_matching.domain import policy
-from tandem_matching.domain.errors import UserErrors, validation
 from tandem_matching.domain.matches import ExplanationFactor, Match, MemberRole
 from tandem_matching.domain.policy import Subject, Viewer
 from tandem_matching.domain.programs import Program

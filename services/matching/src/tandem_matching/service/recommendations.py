@@ -25,8 +25,8 @@ from typing import Any
 
 import orjson
 
+from tandem_common.user_errors import UserErrors, conflict, validation
 from tandem_matching.domain import policy
-from tandem_matching.domain.errors import UserErrors, conflict, validation
 from tandem_matching.domain.matches import OPEN_STATUSES, Match
 from tandem_matching.domain.policy import Subject, Viewer
 from tandem_matching.domain.programs import Program

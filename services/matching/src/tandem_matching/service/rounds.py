@@ -27,8 +27,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from tandem_common.user_errors import UserErrors
 from tandem_matching.domain import policy
-from tandem_matching.domain.errors import UserErrors
 from tandem_matching.domain.matches import OPEN_STATUSES, ExplanationFactor, Match, member_roles, pair
 from tandem_matching.domain.policy import Subject, Viewer
 from tandem_matching.domain.programs import Program

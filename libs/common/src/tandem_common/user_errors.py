@@ -1,4 +1,4 @@
-"""Expected failures of a command: data, not exceptions that escape to the caller.
+"""Expected failures of a command, shared by every service: data, not exceptions that escape to the caller.
 
 A command answers with user errors ``{field, message, code}`` (graphql.md, "Errors"):
 ``field`` is the dotted path of the input it is about (``items.3.employee_id``), and a
