@@ -158,6 +158,32 @@ async def test_writes_for_departed_or_unknown_employees(api: httpx.AsyncClient, 
     assert len(await published(database_url, "A4")) == 2
 
 
+async def test_a_viewer_writes_only_their_own_profile_unless_an_admin(
+    api: httpx.AsyncClient, database_url: str
+) -> None:
+    """The gateway names the verified viewer; the service checks it again."""
+    before = len(await published(database_url, "A2"))
+    other = {"X-Tandem-Viewer": "A3", "X-Tandem-Roles": "employee,program_admin"}
+    refused = await api.patch("/v1/profiles/A2/mentoring", json={"capacity": 4}, headers=other)
+    assert (refused.status_code, refused.json()) == (
+        403,
+        {"detail": "viewer A3 may not edit the profile of A2"},
+    )
+    assert len(await published(database_url, "A2")) == before
+    own = {"X-Tandem-Viewer": "A2", "X-Tandem-Roles": "employee"}
+    written = await api.patch("/v1/profiles/A2/mentoring", json={"capacity": 4}, headers=own)
+    assert written.status_code == 200
+    admin = {"X-Tandem-Viewer": "ADM", "X-Tandem-Roles": "admin"}
+    answer = await api.patch("/v1/profiles/A2/mentoring", json={"capacity": 3}, headers=admin)
+    assert (answer.status_code, answer.json()["mentoring"]["capacity"]) == (200, 3)
+    assert len(await published(database_url, "A2")) == before + 2
+    # Only the person themself is shown their email.
+    mine = (await api.get("/v1/profiles/A2", headers={"X-Tandem-Viewer": "A2"})).json()
+    assert mine["email"] == "a2@example.com"
+    theirs = await api.post("/v1/profiles/batch", json={"ids": ["A2"]}, headers={"X-Tandem-Viewer": "A3"})
+    assert "email" not in theirs.json()["profiles"][0]
+
+
 async def test_taxonomy_search(api: httpx.AsyncClient) -> None:
     items = (await api.get("/v1/skills", params={"q": "social"})).json()["items"]
     assert items[0]["id"] == "social-media"

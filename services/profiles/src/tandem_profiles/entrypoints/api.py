@@ -14,7 +14,7 @@ import base64
 import re
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Body, Header, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -38,6 +38,8 @@ MAX_FILTER_TEXT = 200
 MAX_CURSOR_CHARACTERS = 88
 
 EmployeeIdInPath = Annotated[str, Path(pattern=EMPLOYEE_ID_PATTERN)]
+# The viewer the gateway verified; only they are shown their own email.
+ViewerHeader = Annotated[str | None, Header(max_length=64)]
 
 
 class BatchGet(BaseModel):
@@ -54,6 +56,15 @@ def _profile_json(stored: StoredEmployee) -> dict[str, Any]:
     data["hire_date"] = data["hire_date"].isoformat()
     if data.get("exit_date") is not None:
         data["exit_date"] = data["exit_date"].isoformat()
+    return data
+
+
+def _for_viewer(stored: StoredEmployee, viewer: str | None) -> dict[str, Any]:
+    """The profile JSON, with the email only when the viewer the gateway verified
+    (``X-Tandem-Viewer``) is the employee themself: it goes to no one else."""
+    data = _profile_json(stored)
+    if viewer is not None and viewer == stored.record.employee_id and stored.record.email:
+        data["email"] = stored.record.email
     return data
 
 
@@ -108,6 +119,15 @@ def _entry(item: dict[str, Any]) -> dict[str, Any]:
     return {"loc": loc, "field": field, "msg": message}
 
 
+def writes_own_profile(employee_id: str, viewer: str | None, roles: str | None) -> bool:
+    """A mentoring profile is its person's own (graphql.md): a viewer the gateway names
+    may write only theirs, unless an admin. A request naming no viewer comes from
+    Tandem's own tools, which hold the service token."""
+    if viewer is None:
+        return True
+    return viewer == employee_id or "admin" in {role.strip() for role in (roles or "").split(",")}
+
+
 def _invalid(error: MentoringProfileInvalid) -> JSONResponse:
     return JSONResponse(
         status_code=422,
@@ -142,18 +162,22 @@ def profiles_router(
             return await queries.profiles_by_id(uow, ids)
 
     @router.get("/profiles/{employee_id}")
-    async def get_profile(employee_id: EmployeeIdInPath) -> dict[str, Any]:
+    async def get_profile(
+        employee_id: EmployeeIdInPath, x_tandem_viewer: ViewerHeader = None
+    ) -> dict[str, Any]:
         found = (await _load([employee_id])).get(employee_id)
         if found is None:
             raise HTTPException(404, detail=f"no employee {employee_id}")
         if found.erased:
             raise HTTPException(410, detail=f"employee {employee_id} was erased")
-        return _profile_json(found)
+        return _for_viewer(found, x_tandem_viewer)
 
     @router.post("/profiles/batch")
-    async def get_profiles(request: BatchGet) -> dict[str, Any]:
+    async def get_profiles(request: BatchGet, x_tandem_viewer: ViewerHeader = None) -> dict[str, Any]:
         found = await _load(request.ids)
-        profiles = [_profile_json(found[i]) for i in request.ids if i in found and not found[i].erased]
+        profiles = [
+            _for_viewer(found[i], x_tandem_viewer) for i in request.ids if i in found and not found[i].erased
+        ]
         missing = [i for i in request.ids if i not in found or found[i].erased]
         return {"profiles": profiles, "missing": missing}
 
@@ -185,8 +209,17 @@ def profiles_router(
 
     @router.patch("/profiles/{employee_id}/mentoring", response_model=None)
     async def update_mentoring(
-        employee_id: EmployeeIdInPath, body: Annotated[dict[str, Any], Body()]
+        employee_id: EmployeeIdInPath,
+        body: Annotated[dict[str, Any], Body()],
+        x_tandem_viewer: Annotated[str | None, Header()] = None,
+        x_tandem_roles: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any] | JSONResponse:
+        if not writes_own_profile(employee_id, x_tandem_viewer, x_tandem_roles):
+            # The gateway sends the verified viewer; checked again here (defence in depth).
+            return JSONResponse(
+                status_code=403,
+                content={"detail": f"viewer {x_tandem_viewer} may not edit the profile of {employee_id}"},
+            )
         try:
             async with unit_of_work() as uow:
                 stored = await mentoring_profiles.update_mentoring(
