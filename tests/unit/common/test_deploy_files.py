@@ -162,6 +162,10 @@ def test_compose_gets_one_container_per_spec_and_their_topics(checkout: Path) ->
         "ledger": {"condition": "service_healthy"},
     }
     assert not any(key.endswith("DATABASE_URL") for key in edge["environment"])
+    # A public service learns where each internal one answers in the stack; they do not.
+    assert edge["environment"]["TANDEM_LEDGER_URL"] == "http://ledger:8010"
+    assert edge["environment"]["TANDEM_ALPHA_URL"] == "http://alpha:8011"
+    assert not any(key.endswith("_URL") and "DATABASE" not in key for key in ledger["environment"])
 
 
 def test_postgres_init_creates_a_database_and_role_per_stateful_spec(checkout: Path) -> None:

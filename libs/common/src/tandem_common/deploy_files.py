@@ -62,11 +62,23 @@ def compose_services(specs: Sequence[ServiceSpec]) -> str:
     for number, stage in enumerate(stages):
         # As under `tandem up`, a stage starts once the stage before it is healthy.
         earlier = [spec.name for spec in stages[number - 1]] if number else []
-        blocks.extend(_compose_service(spec, earlier) for spec in stage)
+        blocks.extend(_compose_service(spec, earlier, specs) for spec in stage)
     return "\n".join(blocks)
 
 
-def _compose_service(spec: ServiceSpec, after: Sequence[str]) -> str:
+def _internal_urls(spec: ServiceSpec, specs: Sequence[ServiceSpec]) -> list[tuple[str, str]]:
+    """For a public service (the gateway), where each internal one answers in the stack:
+    ``TANDEM_<NAME>_URL`` by container name."""
+    if not spec.public:
+        return []
+    return [
+        (f"TANDEM_{other.name.upper()}_URL", f"http://{other.name}:{other.port}")
+        for other in specs
+        if not other.public
+    ]
+
+
+def _compose_service(spec: ServiceSpec, after: Sequence[str], specs: Sequence[ServiceSpec] = ()) -> str:
     port = str(spec.port)
     readyz = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}/readyz', timeout=3)"
     lines = [
@@ -85,6 +97,7 @@ def _compose_service(spec: ServiceSpec, after: Sequence[str]) -> str:
     if spec.database is not None:
         url = f"postgresql+asyncpg://{spec.database}:{spec.database}@postgres:5432/{spec.database}"
         lines.append(f"    {spec.variable('DATABASE_URL')}: {_quoted(url)}")
+    lines += [f"    {name}: {_quoted(url)}" for name, url in _internal_urls(spec, specs)]
     lines += [
         f"  ports: {json.dumps([f'127.0.0.1:{port}:{port}'])}",
         "  healthcheck:",

@@ -64,6 +64,10 @@ class TandemSettings(BaseSettings):
     home: Path = Field(default_factory=lambda: Path.cwd() / ".tandem")
     # The lowest level of log line written (DEBUG, INFO, WARNING, ERROR).
     log_level: str = "INFO"
+    # Set by `tandem up` when it runs the embedded default (runtime.md): the embedded
+    # broker and PostgreSQL on this machine. The gateway then trusts the development
+    # token issuer and serves GraphiQL and introspection; a deployment leaves it off.
+    embedded_default: bool = False
 
 
 class ServiceSettings(TandemSettings):

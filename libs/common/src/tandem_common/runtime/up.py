@@ -39,6 +39,9 @@ from tandem_common.settings import TandemSettings
 # (tandem-testkit) registers a loader under the service's name, so services neither
 # ship nor import their demo data.
 DEMO_GROUP = "tandem.demo"
+# Tells the services that `tandem up` runs the embedded broker and database
+# (TandemSettings.embedded_default).
+EMBEDDED_DEFAULT_VARIABLE = "TANDEM_EMBEDDED_DEFAULT"
 
 
 class Platform:
@@ -60,6 +63,9 @@ class Platform:
         self.provide_service_token()
         await self._start_kafka()
         created = await self._start_postgres(services)
+        if self.kafka is not None and (self.postgres is not None or not self._stateful(services)):
+            self.env[EMBEDDED_DEFAULT_VARIABLE] = "true"
+            self.say("running the embedded default: development tokens are trusted")
         for stage in start_stages(services):
             self.stages.append([self._spawn(spec) for spec in stage])
             if not await self._wait_ready(stage):
@@ -75,6 +81,10 @@ class Platform:
                     self.say(f"demonstration data loaded into {name}")
                 except Exception as error:
                     self.say(f"demonstration data for {name} failed: {error!r}")
+
+    @staticmethod
+    def _stateful(services: dict[str, ServiceSpec]) -> bool:
+        return any(spec.database is not None for spec in services.values())
 
     def _demo_for(self, spec: ServiceSpec) -> Callable[[Mapping[str, str]], Awaitable[None]] | None:
         """The service's own demo loader, else the ``tandem.demo`` entry point named after it."""
