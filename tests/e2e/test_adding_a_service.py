@@ -289,6 +289,7 @@ async def test_a_service_from_the_recipe_starts_with_its_database_and_stops_clea
             TANDEM_PROFILES_PORT=str(profiles_port),
             TANDEM_SAMPLE_PORT=str(sample_port),
             TANDEM_ENGAGEMENT_PORT=str(free_port()),
+            TANDEM_GATEWAY_PORT=str(free_port()),
         )
         # The CLI entry point of its pyproject adds `tandem sample`.
         cli = await asyncio.create_subprocess_exec(
@@ -331,7 +332,7 @@ async def test_a_service_from_the_recipe_starts_with_its_database_and_stops_clea
         # Prefixes are padded to the longest service name.
         assert re.search(r"^tandem +\| stopped$", up.output, re.MULTILINE)
         prefixes = {line.split(" | ")[0].strip() for line in up.output.splitlines() if " | " in line}
-        assert prefixes == {"tandem", "profiles", "matching", "engagement", "sample"}
+        assert prefixes == {"tandem", "profiles", "matching", "engagement", "gateway", "sample"}
         # The later stage stops first: sample is gone before profiles begins to stop.
         log = up.output.splitlines()
         sample_stopped = _first(log, "sample ", '"service stopped"')

@@ -8,12 +8,13 @@ import httpx
 
 from tandem_common.runtime.embedded_kafka import free_port, port_open
 from tandem_testkit.matching_demo import ACCEPTED_SHARE, PROGRAMS, load_matching_demo
-from tests.support.tandem_up import tandem_env, tandem_home, tandem_up
+from tests.support.graphql_client import dev_token
+from tests.support.tandem_up import REPO, tandem_env, tandem_home, tandem_up
 
 
 async def test_tandem_up_starts_everything_loads_the_demo_and_stops_cleanly() -> None:
     kafka_port, profiles_port, matching_port = free_port(), free_port(), free_port()
-    engagement_port = free_port()
+    engagement_port, gateway_port = free_port(), free_port()
     with tandem_home("e2e-") as home:
         env = tandem_env(
             home,
@@ -21,6 +22,7 @@ async def test_tandem_up_starts_everything_loads_the_demo_and_stops_cleanly() ->
             TANDEM_PROFILES_PORT=str(profiles_port),
             TANDEM_MATCHING_PORT=str(matching_port),
             TANDEM_ENGAGEMENT_PORT=str(engagement_port),
+            TANDEM_GATEWAY_PORT=str(gateway_port),
         )
         async with tandem_up(env, ready_timeout=120) as up:
             assert port_open("127.0.0.1", kafka_port)
@@ -78,11 +80,37 @@ async def test_tandem_up_starts_everything_loads_the_demo_and_stops_cleanly() ->
                     )
                     # A program of fewer than 10 participants shows nothing.
                     assert (answer.status_code, answer.json()["suppressed"]) == (200, 2 * active < 10)
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway_port}", timeout=30) as gateway:
+                # The gateway is ready only with every service behind it, and says which.
+                ready = await gateway.get("/readyz")
+                assert ready.status_code == 200, ready.text
+                checks = ready.json()["checks"]
+                assert all(checks.values()) and {"profiles", "matching", "engagement"} <= set(checks)
+                # GraphiQL is served on the embedded default.
+                page = await gateway.get("/graphql", headers={"Accept": "text/html"})
+                assert page.status_code == 200 and "graphiql" in page.text.lower()
+                # The README's dashboard query, with a token from `tandem auth token`.
+                token = dev_token(home, "E000001", "employee", "program_admin", "admin")
+                answer = await gateway.post(
+                    "/graphql",
+                    json={"query": readme_query("query Dashboard")},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                body = answer.json()
+                assert answer.status_code == 200 and "errors" not in body, body
+                assert 0 < body["extensions"]["cost"] <= 10_000
+                shown = {edge["node"]["name"]: edge["node"] for edge in body["data"]["programs"]["edges"]}
+                for name, (_, active, _) in before.items():
+                    matches = shown[name]["matches"]["edges"]
+                    assert len(matches) == min(active, 20)
+                    assert all(len(m["node"]["members"]) == 2 for m in matches)
+                    bands = [m["node"]["health"]["band"] for m in matches if m["node"]["health"]]
+                    assert bands and set(bands) <= {"HEALTHY", "WATCH", "AT_RISK"}
         assert up.code == 0, up.output[-3000:]
         # Prefixes are padded to the longest service name.
         assert re.search(r"^tandem +\| stopped$", up.output, re.MULTILINE)
         assert all(
-            line.split(" | ")[0].strip() in {"tandem", "profiles", "matching", "engagement"}
+            line.split(" | ")[0].strip() in {"tandem", "profiles", "matching", "engagement", "gateway"}
             for line in up.output.splitlines()
             if " | " in line
         )
@@ -90,6 +118,7 @@ async def test_tandem_up_starts_everything_loads_the_demo_and_stops_cleanly() ->
         assert not port_open("127.0.0.1", profiles_port)
         assert not port_open("127.0.0.1", matching_port)
         assert not port_open("127.0.0.1", engagement_port)
+        assert not port_open("127.0.0.1", gateway_port)
 
 
 async def demo_programs(matching: httpx.AsyncClient) -> dict[str, tuple[dict, int, int]]:
@@ -114,3 +143,10 @@ async def demo_programs(matching: httpx.AsyncClient) -> dict[str, tuple[dict, in
             counts.append(count)
         found[program["name"]] = (program, counts[0], counts[1])
     return found
+
+
+def readme_query(opening: str) -> str:
+    """The GraphQL block of the README that starts with ``opening``: the docs must work."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start = text.index("```graphql\n" + opening) + len("```graphql\n")
+    return text[start : text.index("```", start)]

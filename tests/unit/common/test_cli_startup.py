@@ -42,6 +42,7 @@ DESCRIPTIONS = {
     "hr": "synthetic HR feed for hr.employees",
     "match": "matching engine on plain files",
     "engage": "engagement analytics on plain files",
+    "auth": "development tokens for the gateway",
 }
 
 
