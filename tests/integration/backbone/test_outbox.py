@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import orjson
 import pytest
 
 from tandem_common.db.engine import create_engine, create_session_factory
@@ -18,7 +19,7 @@ from tandem_common.runtime.embedded_kafka import EmbeddedKafka, free_port
 from tandem_common.runtime.tasks import TaskSupervisor
 from tandem_common.settings import TandemSettings
 from tandem_common.testing.backends import Infrastructure
-from tests.support.backbone import make_schemas, scalar, wait_until
+from tests.support.backbone import build_runtime, make_schemas, scalar, settings_for, wait_until
 from tests.support.kafka import create_topics, headers_of, read_all, unique_topic
 from tests.support.proxy import CuttableProxy
 
@@ -257,3 +258,26 @@ async def test_the_relay_keeps_relaying_after_its_pass_raised_many_times(
         by_key.setdefault(record.key, []).append(int(record.value.split(b'"n":')[1].rstrip(b"}")))
     for numbers in by_key.values():
         assert numbers == sorted(numbers)
+
+
+async def test_rows_committed_just_before_a_stop_are_published_by_that_stop(
+    infrastructure: Infrastructure, database_url: str
+) -> None:
+    """A graceful stop publishes what its process committed, not the next process."""
+    topic = unique_topic("outbox")
+    await create_topics(infrastructure.kafka_bootstrap, [topic])
+    schemas = make_schemas(unique_topic("unused"), topic)
+    runtime = build_runtime(
+        settings_for(database_url, infrastructure.kafka_bootstrap), schemas, consume=False
+    )
+    await runtime.start()
+    assert runtime.relay is not None and runtime.engine is not None
+    # The relay loop is stopped first, as a slow pass would be when the stop comes.
+    runtime.relay.stop()
+    events = _events(schemas, 5)
+    await _write(runtime.engine, events, commit=True)
+    assert await scalar(database_url, "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 5
+    await runtime.stop()
+    assert await scalar(database_url, "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0
+    records = await read_all(infrastructure.kafka_bootstrap, topic, expected=5)
+    assert sorted(orjson.loads(r.value)["n"] for r in records) == [0, 1, 2, 3, 4]

@@ -14,7 +14,7 @@ import pytest
 
 from tandem_common.testing.backends import Infrastructure
 from tandem_engagement.domain.checkins import checkin_id
-from tests.support.backbone import new_id
+from tests.support.backbone import new_id, wait_until
 from tests.support.engagement import (
     EngagementUnderTest,
     days,
@@ -56,6 +56,21 @@ def shape(events: list) -> list[tuple[str, str, str, dict]]:
     return [(e.ce_type, e.ce_id, e.ce_source, e.data) for e in events]
 
 
+async def all_published(database_url: str) -> None:
+    """Wait until every outbox row is on the broker (sent rows are marked after the acks).
+
+    A row committed just before ``stop()`` stays in the outbox for the next process: the
+    relay ends at its next wake-up rather than start another pass. With no process left
+    running, the topic is complete only once this holds.
+    """
+
+    async def nothing_unsent() -> bool:
+        unsent = await rows(database_url, "SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL")
+        return unsent == [{"n": 0}]
+
+    await wait_until(nothing_unsent, timeout=60)
+
+
 async def test_due_events_are_published_once_across_a_restart(
     infrastructure: Infrastructure, database_url: str
 ) -> None:
@@ -88,6 +103,8 @@ async def test_due_events_are_published_once_across_a_restart(
         second.clock.advance(days(60))
         assert (await second.run_checkins()).checkins == 2
         assert (await second.run_checkins()).checkins == 0
+        # The first process may have left its two in the outbox; this one sends them.
+        await all_published(database_url)
     finally:
         await second.stop()
     events = await engagement_events(infrastructure.kafka_bootstrap, {match_id}, 4)
@@ -121,6 +138,7 @@ async def test_two_replicas_announce_each_check_in_once(
         assert sum(d.checkins for d in done) == 24
         again = await asyncio.gather(*(replica.run_checkins() for replica in replicas))
         assert [d.checkins for d in again] == [0, 0]
+        await all_published(database_url)
     finally:
         for replica in replicas:
             await replica.stop()
