@@ -22,6 +22,8 @@ BENCHMARKS = (
     "bench.matching_service.bulk_enrol",
     "bench.outcomes",
     "bench.engagement.health",
+    "bench.gateway_subscriptions",
+    "bench.gateway_dashboard",
 )
 
 
