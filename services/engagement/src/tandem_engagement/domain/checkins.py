@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
+from tandem_common.fields import Check, check_object, integer
 from tandem_common.user_errors import UserError, conflict
-from tandem_engagement.domain.fields import Check, check_object, free_text, integer
+from tandem_engagement.domain.fields import free_text
 from tandem_engagement.domain.matches import CheckinSchedule, Match
 
 CheckinStatus = Literal["due", "submitted", "cancelled"]

@@ -15,17 +15,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
+from tandem_common.fields import Check, check_object, employee_id, integer, one_of, text
 from tandem_common.user_errors import UserError, validation
-from tandem_engagement.domain.fields import (
-    Check,
-    check_object,
-    employee_id,
-    free_text,
-    integer,
-    iso_date,
-    one_of,
-    text,
-)
+from tandem_engagement.domain.fields import free_text, iso_date
 from tandem_engagement.domain.matches import Match
 
 GoalStatus = Literal["open", "done", "dropped"]

@@ -17,15 +17,15 @@ open a command or someone's private words to everyone. Roles are graphql.md's:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from tandem_common.user_errors import UserError, UserErrors, forbidden
+from tandem_common.policy import Permission, Viewer
+from tandem_common.user_errors import UserError
 from tandem_engagement.domain.matches import Match, Program
 
-Role = Literal["employee", "program_admin", "hr_analyst", "admin"]
-ROLES: tuple[Role, ...] = ("employee", "program_admin", "hr_analyst", "admin")
+__all__ = ["POLICY", "Action", "Permission", "Subject", "Viewer", "allows", "refusal", "require"]
 
 Action = Literal[
     "log_session",
@@ -39,22 +39,6 @@ Action = Literal[
     "view_organisation_analytics",
     "export_person_engagement",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    employee_id: str
-    roles: frozenset[Role]
-
-    @classmethod
-    def of(cls, employee_id: str, roles: Iterable[str]) -> Viewer:
-        """A viewer with the known roles among ``roles`` (others are ignored)."""
-        given = set(roles)
-        return cls(employee_id, frozenset(r for r in ROLES if r in given))
-
-    @property
-    def is_admin(self) -> bool:
-        return "admin" in self.roles
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,15 +82,7 @@ def _analyses_the_program(viewer: Viewer, subject: Subject) -> bool:
     return _analyses(viewer, subject) or _administers(viewer, subject)
 
 
-@dataclass(frozen=True, slots=True)
-class Permission:
-    allows: Callable[[Viewer, Subject], bool]
-    # The field the refusal names, and the sentence it says.
-    field: str
-    refusal: str
-
-
-POLICY: Mapping[Action, Permission] = {
+POLICY: Mapping[Action, Permission[Subject]] = {
     "log_session": Permission(_is_a_member, "match_id", "only a member of the match can log its sessions"),
     "set_goal": Permission(_is_a_member, "match_id", "only a member of the match can set its goals"),
     "submit_checkin": Permission(
@@ -143,14 +119,9 @@ def allows(action: Action, viewer: Viewer, subject: Subject) -> bool:
 
 
 def refusal(action: Action, viewer: Viewer, subject: Subject) -> UserError | None:
-    permission = POLICY[action]
-    if permission.allows(viewer, subject):
-        return None
-    return forbidden(permission.field, permission.refusal)
+    return POLICY[action].refusal_for(viewer, subject)
 
 
 def require(action: Action, viewer: Viewer, subject: Subject) -> None:
     """Raises ``UserErrors`` (``FORBIDDEN``) unless ``viewer`` may do ``action`` to ``subject``."""
-    error = refusal(action, viewer, subject)
-    if error is not None:
-        raise UserErrors([error])
+    POLICY[action].require(viewer, subject)

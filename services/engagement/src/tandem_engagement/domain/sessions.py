@@ -16,18 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
+from tandem_common.fields import Check, check_object, employee_id, integer, list_of, matching, one_of
 from tandem_common.user_errors import UserError, conflict, validation
-from tandem_engagement.domain.fields import (
-    Check,
-    check_object,
-    employee_id,
-    free_text,
-    integer,
-    iso_date,
-    list_of,
-    matching,
-    one_of,
-)
+from tandem_engagement.domain.fields import free_text, iso_date
 from tandem_engagement.domain.matches import Match
 
 SessionMode = Literal["in_person", "video", "phone", "chat"]

@@ -24,17 +24,18 @@ work, calls a use case (and commits) or a query (and does not).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Body, Depends, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from tandem_common.events.fields import EMPLOYEE_ID_PATTERN, EmployeeId, OpaqueId
-from tandem_common.user_errors import UserError, UserErrors, validation
+from tandem_common.fields import EMPLOYEE_ID
+from tandem_common.http import user_errors as http_errors
+from tandem_common.http.user_errors import user_errors_response, viewer_dependency
+from tandem_common.user_errors import UserErrors, validation
 from tandem_engagement.domain.checkins import Checkin
-from tandem_engagement.domain.fields import EMPLOYEE_ID
 from tandem_engagement.domain.goals import Goal
 from tandem_engagement.domain.ledger import MatchLedger, PersonLedger, SkillCount
 from tandem_engagement.domain.policy import Viewer
@@ -46,8 +47,6 @@ from tandem_engagement.settings import EngagementSettings
 
 T = TypeVar("T")
 
-VIEWER_HEADER = "X-Tandem-Viewer"
-STATUS_OF_CODE = {"VALIDATION": 422, "NOT_FOUND": 404, "FORBIDDEN": 403, "CONFLICT": 409}
 IdInPath = Annotated[str, Path(pattern=EMPLOYEE_ID_PATTERN)]
 
 
@@ -153,43 +152,18 @@ def checkin_json(checkin: Checkin) -> dict[str, Any]:
 
 # -- errors -----------------------------------------------------------------------------
 
-
-def user_errors_response(errors: Sequence[UserError]) -> JSONResponse:
-    codes = {error.code for error in errors}
-    status = STATUS_OF_CODE[next(iter(codes))] if len(codes) == 1 else 422
-    return JSONResponse(
-        status_code=status,
-        content={"user_errors": [{"field": e.field, "message": e.message, "code": e.code} for e in errors]},
-    )
-
-
-async def validation_error_response(_: Request, error: Exception) -> JSONResponse:
-    """FastAPI's refusals of a path, query or body, in the user errors' shape (never
-    quoting the input: it may be someone's notes)."""
-    assert isinstance(error, RequestValidationError)
-    found: list[UserError] = []
-    for item in error.errors():
-        parts = [str(part) for part in item["loc"][1:]]
-        field = "body" if item.get("type") == "json_invalid" else ".".join(parts) or str(item["loc"][0])
-        found.append(validation(field, str(item["msg"])))
-    return user_errors_response(found)
+# main.py installs it on the app: FastAPI's refusals of a path, query or body in the
+# user errors' shape (never quoting the input: it may be someone's notes).
+validation_error_response = http_errors.validation_error_response
 
 
 # -- the viewer -------------------------------------------------------------------------
 
-
-def viewer(
-    x_tandem_viewer: Annotated[str | None, Header()] = None,
-    x_tandem_roles: Annotated[str | None, Header()] = None,
-) -> Viewer:
-    """The viewer the gateway verified; a request without one is refused with 401."""
-    if x_tandem_viewer is None or not EMPLOYEE_ID.match(x_tandem_viewer):
-        raise HTTPException(401, detail=f"a request needs its viewer: {VIEWER_HEADER} with an employee id")
-    roles = [role.strip() for role in (x_tandem_roles or "").split(",") if role.strip()]
-    return Viewer.of(x_tandem_viewer, roles)
+# The viewer the gateway verified; a request without one is refused with 401.
+ViewerDependency = Annotated[Viewer, Depends(viewer_dependency(Viewer.of, needed_by="a request"))]
 
 
-ViewerDependency = Annotated[Viewer, Depends(viewer)]
+# -- batch reads ------------------------------------------------------------------------
 
 
 class ByMatch(BaseModel):
@@ -200,13 +174,77 @@ class ByPerson(BaseModel):
     employee_ids: list[EmployeeId]
 
 
-def _by(kind: str, batch: queries.Batch[T], render: Callable[[T], Any], name: str) -> dict[str, Any]:
-    key = "match_id" if kind == "by_match" else "employee_id"
-    return {
-        kind: [{key: i, name: render(value)} for i, value in batch.found.items()],
-        "missing": batch.missing,
-        "forbidden": batch.forbidden,
-    }
+# A query answering many ids at once for the viewer (service/queries.py).
+BatchQuery = Callable[[EngagementUnitOfWork, Viewer, list[str]], Awaitable[queries.Batch[T]]]
+Answer = dict[str, Any] | JSONResponse
+# What a batch read answers for the ids asked and the viewer.
+IdsAnswer = Callable[[list[str], Viewer], Awaitable[Answer]]
+
+
+def _taking_match_ids(answer: IdsAnswer) -> Callable[[ByMatch, Viewer], Awaitable[Answer]]:
+    async def read(request: ByMatch, who: ViewerDependency) -> Answer:
+        return await answer(request.match_ids, who)
+
+    return read
+
+
+def _taking_employee_ids(answer: IdsAnswer) -> Callable[[ByPerson, Viewer], Awaitable[Answer]]:
+    async def read(request: ByPerson, who: ViewerDependency) -> Answer:
+        return await answer(request.employee_ids, who)
+
+    return read
+
+
+class BatchReads:
+    """The batch reads of a router, for the gateway's DataLoaders: each route takes many
+    ids (``{"match_ids": [...]}`` or ``{"employee_ids": [...]}``, ``by`` match or person,
+    at most ``batch_limit``) and answers each, in the order asked, under ``by_match`` or
+    ``by_person``, with the ids that do not exist in ``missing`` and those the viewer may
+    not see in ``forbidden``."""
+
+    def __init__(
+        self,
+        router: APIRouter,
+        unit_of_work: EngagementUnitOfWorkFactory,
+        *,
+        batch_limit: int,
+        by: Literal["match", "person"],
+    ) -> None:
+        self._router = router
+        self._unit_of_work = unit_of_work
+        self._batch_limit = batch_limit
+        self._by = by
+
+    def add(
+        self, path: str, query: BatchQuery[T], render: Callable[[T], Any], *, under: str, route: str = ""
+    ) -> None:
+        """``POST path``: each id's ``render``-ed answer ``under`` its name. The route is
+        named ``route``, or after its query."""
+
+        async def answer(ids: list[str], who: Viewer) -> Answer:
+            return await self._answer(ids, who, query, render, under)
+
+        taking_ids = _taking_match_ids if self._by == "match" else _taking_employee_ids
+        self._router.post(path, response_model=None, name=route or query.__name__)(taking_ids(answer))
+
+    async def _answer(
+        self, ids: list[str], who: Viewer, query: BatchQuery[T], render: Callable[[T], Any], under: str
+    ) -> Answer:
+        field, key = ("match_ids", "match_id") if self._by == "match" else ("employee_ids", "employee_id")
+        if len(ids) > self._batch_limit:
+            return user_errors_response([validation(field, f"must have at most {self._batch_limit} ids")])
+        async with self._unit_of_work() as uow:
+            batch = await query(uow, who, ids)
+        return {
+            f"by_{self._by}": [{key: i, under: render(value)} for i, value in batch.found.items()],
+            "missing": batch.missing,
+            "forbidden": batch.forbidden,
+        }
+
+
+def each(render: Callable[[T], Any]) -> Callable[[Sequence[T]], list[Any]]:
+    """``render`` over a list."""
+    return lambda items: [render(item) for item in items]
 
 
 def engagement_router(
@@ -214,7 +252,6 @@ def engagement_router(
 ) -> APIRouter:
     """The routes; ``source`` is this service's CloudEvents source for what they publish."""
     router = APIRouter(prefix="/v1")
-    batch_limit = settings.engagement_batch_read_limit
 
     async def command(action: Callable[[EngagementUnitOfWork], Awaitable[T]]) -> T | JSONResponse:
         try:
@@ -224,11 +261,6 @@ def engagement_router(
         except UserErrors as error:
             return user_errors_response(error.errors)
         return result
-
-    def too_many(ids: Sequence[str], field: str) -> JSONResponse | None:
-        if len(ids) > batch_limit:
-            return user_errors_response([validation(field, f"must have at most {batch_limit} ids")])
-        return None
 
     # -- commands ----------------------------------------------------------------------
 
@@ -284,58 +316,14 @@ def engagement_router(
 
     # -- batch reads -------------------------------------------------------------------
 
-    @router.post("/sessions/by-match", response_model=None)
-    async def sessions_by_match(request: ByMatch, who: ViewerDependency) -> dict[str, Any] | JSONResponse:
-        refused = too_many(request.match_ids, "match_ids")
-        if refused is not None:
-            return refused
-        async with unit_of_work() as uow:
-            batch = await queries.sessions_by_match(uow, who, request.match_ids)
-        return _by("by_match", batch, lambda found: [session_json(s) for s in found], "sessions")
-
-    @router.post("/ledger/by-match", response_model=None)
-    async def ledger_by_match(request: ByMatch, who: ViewerDependency) -> dict[str, Any] | JSONResponse:
-        refused = too_many(request.match_ids, "match_ids")
-        if refused is not None:
-            return refused
-        async with unit_of_work() as uow:
-            batch = await queries.ledger_by_match(uow, who, request.match_ids)
-        return _by("by_match", batch, ledger_json, "ledger")
-
-    @router.post("/goals/by-match", response_model=None)
-    async def goals_by_match(request: ByMatch, who: ViewerDependency) -> dict[str, Any] | JSONResponse:
-        refused = too_many(request.match_ids, "match_ids")
-        if refused is not None:
-            return refused
-        async with unit_of_work() as uow:
-            batch = await queries.goals_by_match(uow, who, request.match_ids)
-        return _by("by_match", batch, lambda found: [goal_json(g) for g in found], "goals")
-
-    @router.post("/checkins/by-match", response_model=None)
-    async def checkins_by_match(request: ByMatch, who: ViewerDependency) -> dict[str, Any] | JSONResponse:
-        refused = too_many(request.match_ids, "match_ids")
-        if refused is not None:
-            return refused
-        async with unit_of_work() as uow:
-            batch = await queries.checkins_by_match(uow, who, request.match_ids)
-        return _by("by_match", batch, lambda found: [checkin_json(c) for c in found], "checkins")
-
-    @router.post("/checkins/due", response_model=None)
-    async def checkins_due(request: ByPerson, who: ViewerDependency) -> dict[str, Any] | JSONResponse:
-        refused = too_many(request.employee_ids, "employee_ids")
-        if refused is not None:
-            return refused
-        async with unit_of_work() as uow:
-            batch = await queries.checkins_due(uow, who, request.employee_ids)
-        return _by("by_person", batch, lambda found: [checkin_json(c) for c in found], "checkins")
-
-    @router.post("/ledger/by-person", response_model=None)
-    async def ledger_by_person(request: ByPerson, who: ViewerDependency) -> dict[str, Any] | JSONResponse:
-        refused = too_many(request.employee_ids, "employee_ids")
-        if refused is not None:
-            return refused
-        async with unit_of_work() as uow:
-            batch = await queries.ledger_by_person(uow, who, request.employee_ids)
-        return _by("by_person", batch, person_ledger_json, "ledger")
+    limit = settings.engagement_batch_read_limit
+    matches = BatchReads(router, unit_of_work, batch_limit=limit, by="match")
+    matches.add("/sessions/by-match", queries.sessions_by_match, each(session_json), under="sessions")
+    matches.add("/ledger/by-match", queries.ledger_by_match, ledger_json, under="ledger")
+    matches.add("/goals/by-match", queries.goals_by_match, each(goal_json), under="goals")
+    matches.add("/checkins/by-match", queries.checkins_by_match, each(checkin_json), under="checkins")
+    people = BatchReads(router, unit_of_work, batch_limit=limit, by="person")
+    people.add("/checkins/due", queries.checkins_due, each(checkin_json), under="checkins")
+    people.add("/ledger/by-person", queries.ledger_by_person, person_ledger_json, under="ledger")
 
     return router

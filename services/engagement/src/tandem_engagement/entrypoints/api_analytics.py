@@ -18,8 +18,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from tandem_common.events.fields import EMPLOYEE_ID_PATTERN
+from tandem_common.http.user_errors import user_errors_response
 from tandem_common.user_errors import UserErrors
-from tandem_engagement.entrypoints.api import IdInPath, ViewerDependency, user_errors_response
+from tandem_engagement.entrypoints.api import IdInPath, ViewerDependency
 from tandem_engagement.service import analytics, exports
 from tandem_engagement.service.outcomes_runner import OutcomesRunner
 from tandem_engagement.service.unit_of_work import EngagementUnitOfWorkFactory

@@ -14,9 +14,10 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from tandem_common.user_errors import forbidden, not_found, validation
+from tandem_common.http.user_errors import user_errors_response
+from tandem_common.user_errors import forbidden, not_found
 from tandem_engagement.domain.health import StoredHealth
-from tandem_engagement.entrypoints.api import ByMatch, IdInPath, ViewerDependency, user_errors_response
+from tandem_engagement.entrypoints.api import BatchReads, IdInPath, ViewerDependency
 from tandem_engagement.service.health import health_by_match
 from tandem_engagement.service.unit_of_work import EngagementUnitOfWorkFactory
 from tandem_engagement.settings import EngagementSettings
@@ -40,7 +41,6 @@ def health_json(stored: StoredHealth | None) -> dict[str, Any] | None:
 
 def match_health_router(unit_of_work: EngagementUnitOfWorkFactory, settings: EngagementSettings) -> APIRouter:
     router = APIRouter(prefix="/v1")
-    batch_limit = settings.engagement_batch_read_limit
 
     @router.get("/matches/{match_id}/health", response_model=None)
     async def match_health(match_id: IdInPath, who: ViewerDependency) -> dict[str, Any] | JSONResponse:
@@ -58,16 +58,7 @@ def match_health_router(unit_of_work: EngagementUnitOfWorkFactory, settings: Eng
             )
         return {"match_id": match_id, "health": health_json(batch.found[match_id])}
 
-    @router.post("/health/by-match", response_model=None)
-    async def health_of_matches(request: ByMatch, who: ViewerDependency) -> dict[str, Any] | JSONResponse:
-        if len(request.match_ids) > batch_limit:
-            return user_errors_response([validation("match_ids", f"must have at most {batch_limit} ids")])
-        async with unit_of_work() as uow:
-            batch = await health_by_match(uow, who, request.match_ids)
-        return {
-            "by_match": [{"match_id": i, "health": health_json(h)} for i, h in batch.found.items()],
-            "missing": batch.missing,
-            "forbidden": batch.forbidden,
-        }
+    matches = BatchReads(router, unit_of_work, batch_limit=settings.engagement_batch_read_limit, by="match")
+    matches.add("/health/by-match", health_by_match, health_json, under="health", route="health_of_matches")
 
     return router

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
+from tandem_common import fields as f
 from tandem_common.user_errors import UserError, conflict, not_found
-from tandem_matching.domain import fields as f
 from tandem_matching.domain.pool import MENTORING_ROLES, PoolMember
 from tandem_matching.domain.programs import Program
 

@@ -7,16 +7,16 @@ open a command to everyone (defence in depth). Roles are graphql.md's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal
 
-from tandem_common.user_errors import UserError, UserErrors, forbidden
+from tandem_common.policy import Permission, Viewer
+from tandem_common.user_errors import UserError
 from tandem_matching.domain.matches import Match
 from tandem_matching.domain.programs import Program
 
-Role = Literal["employee", "program_admin", "hr_analyst", "admin"]
-ROLES: tuple[Role, ...] = get_args(Role)
+__all__ = ["POLICY", "Action", "Permission", "Subject", "Viewer", "refusal", "require"]
 
 Action = Literal[
     "create_program",
@@ -29,21 +29,6 @@ Action = Literal[
     "view_recommendations",
     "request_match",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    employee_id: str
-    roles: frozenset[Role]
-
-    @classmethod
-    def of(cls, employee_id: str, roles: Iterable[str]) -> Viewer:
-        """A viewer with the known roles among ``roles`` (others are ignored)."""
-        return cls(employee_id, frozenset(r for r in ROLES if r in set(roles)))
-
-    @property
-    def is_admin(self) -> bool:
-        return "admin" in self.roles
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,15 +65,7 @@ def _a_member_or_an_administrator(viewer: Viewer, subject: Subject) -> bool:
     return _is_a_member(viewer, subject) or _administers(viewer, subject)
 
 
-@dataclass(frozen=True, slots=True)
-class Permission:
-    allows: Callable[[Viewer, Subject], bool]
-    # The field the refusal names, and the sentence it says.
-    field: str
-    refusal: str
-
-
-POLICY: Mapping[Action, Permission] = {
+POLICY: Mapping[Action, Permission[Subject]] = {
     "create_program": Permission(
         _creates_programs, "viewer", "creating a program needs the program_admin or admin role"
     ),
@@ -126,14 +103,9 @@ POLICY: Mapping[Action, Permission] = {
 
 
 def refusal(action: Action, viewer: Viewer, subject: Subject) -> UserError | None:
-    permission = POLICY[action]
-    if permission.allows(viewer, subject):
-        return None
-    return forbidden(permission.field, permission.refusal)
+    return POLICY[action].refusal_for(viewer, subject)
 
 
 def require(action: Action, viewer: Viewer, subject: Subject) -> None:
     """Raises ``UserErrors`` (``FORBIDDEN``) unless ``viewer`` may do ``action`` to ``subject``."""
-    error = refusal(action, viewer, subject)
-    if error is not None:
-        raise UserErrors([error])
+    POLICY[action].require(viewer, subject)

@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal, cast, get_args
 
+from tandem_common import fields as f
 from tandem_common.events.fields import iso_country_codes
 from tandem_common.user_errors import UserError, UserErrors, conflict, validation
-from tandem_matching.domain import fields as f
 
 ProgramType = Literal["reciprocal", "reverse", "traditional", "peer", "group"]
 ProgramStatus = Literal["draft", "enrolling", "running", "closed"]

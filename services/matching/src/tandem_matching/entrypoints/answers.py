@@ -8,15 +8,14 @@ from typing import Any, TypeVar
 
 from fastapi.responses import JSONResponse
 
-from tandem_common.user_errors import UserError, UserErrors, not_found, validation
+from tandem_common.http.user_errors import user_errors_response
+from tandem_common.user_errors import UserErrors, not_found, validation
 from tandem_matching.entrypoints.connections import after_id, connection
 from tandem_matching.service.queries import Page
 from tandem_matching.service.unit_of_work import MatchingUnitOfWork, MatchingUnitOfWorkFactory
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-STATUS_OF_CODE = {"VALIDATION": 422, "NOT_FOUND": 404, "FORBIDDEN": 403, "CONFLICT": 409}
 
 Action = Callable[[MatchingUnitOfWork], Awaitable[T]]
 # What a route answers: its JSON, or the user errors.
@@ -26,16 +25,6 @@ Answer = dict[str, Any] | JSONResponse
 def body_field(body: Any, name: str) -> Any:
     """``name`` of a JSON object body, as sent (None when absent or not an object)."""
     return body.get(name) if isinstance(body, dict) else None
-
-
-def user_errors_response(errors: Sequence[UserError]) -> JSONResponse:
-    """The status of the errors' one code (422 when they mix codes) and their list."""
-    codes = {error.code for error in errors}
-    status = STATUS_OF_CODE[next(iter(codes))] if len(codes) == 1 else 422
-    return JSONResponse(
-        status_code=status,
-        content={"user_errors": [{"field": e.field, "message": e.message, "code": e.code} for e in errors]},
-    )
 
 
 class Answers:

@@ -23,19 +23,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Depends, Header, Path, Query
 from pydantic import BaseModel
 
 from tandem_common.events.fields import EMPLOYEE_ID_PATTERN, EmployeeId
-from tandem_common.user_errors import UserError, validation
+from tandem_common.http import user_errors as http_errors
+from tandem_common.http.user_errors import user_errors_response, viewer_dependency
+from tandem_common.user_errors import validation
 from tandem_matching.domain.enrolment import Enrolment, EnrolmentStatus
-from tandem_matching.domain.fields import EMPLOYEE_ID
 from tandem_matching.domain.matches import Match, MatchStatus
 from tandem_matching.domain.policy import Viewer
 from tandem_matching.domain.programs import Program, ProgramStatus
-from tandem_matching.entrypoints.answers import Answer, Answers, body_field, user_errors_response
+from tandem_matching.entrypoints.answers import Answer, Answers, body_field
 from tandem_matching.service import engagement_signals, enrolment, matches, programs, proposals, queries
 from tandem_matching.service.clock import Clock
 from tandem_matching.service.unit_of_work import MatchingUnitOfWork, MatchingUnitOfWorkFactory
@@ -48,8 +47,6 @@ MAX_PAGE = 100
 DEFAULT_PAGE = 20
 # An id is at most 64 characters, so its cursor is at most 88.
 MAX_CURSOR_CHARACTERS = 88
-VIEWER_HEADER = "X-Tandem-Viewer"
-ROLES_HEADER = "X-Tandem-Roles"
 
 IdInPath = Annotated[str, Path(pattern=EMPLOYEE_ID_PATTERN)]
 First = Annotated[int, Query(ge=1, le=MAX_PAGE)]
@@ -112,32 +109,15 @@ def match_json(match: Match) -> dict[str, Any]:
 
 # -- errors -----------------------------------------------------------------------------
 
-
-async def validation_error_response(_: Request, error: Exception) -> JSONResponse:
-    """FastAPI's refusals of a path, query or body, in the user errors' shape."""
-    assert isinstance(error, RequestValidationError)
-    found: list[UserError] = []
-    for item in error.errors():
-        parts = [str(part) for part in item["loc"][1:]]
-        field = "body" if item.get("type") == "json_invalid" else ".".join(parts) or str(item["loc"][0])
-        found.append(validation(field, str(item["msg"])))
-    return user_errors_response(found)
+# main.py installs it on the app: FastAPI's refusals of a path, query or body in the
+# user errors' shape.
+validation_error_response = http_errors.validation_error_response
 
 
 # -- the viewer -------------------------------------------------------------------------
 
-
-def viewer(
-    x_tandem_viewer: Annotated[str | None, Header()] = None,
-    x_tandem_roles: Annotated[str | None, Header()] = None,
-) -> Viewer:
-    """The viewer the gateway verified; a command without one is refused with 401."""
-    if x_tandem_viewer is None or not EMPLOYEE_ID.match(x_tandem_viewer):
-        raise HTTPException(401, detail=f"a command needs its viewer: {VIEWER_HEADER} with an employee id")
-    roles = [role.strip() for role in (x_tandem_roles or "").split(",") if role.strip()]
-    return Viewer.of(x_tandem_viewer, roles)
-
-
+# The viewer the gateway verified; a command without one is refused with 401.
+viewer = viewer_dependency(Viewer.of, needed_by="a command")
 ViewerDependency = Annotated[Viewer, Depends(viewer)]
 
 

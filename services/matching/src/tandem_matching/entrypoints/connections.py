@@ -11,8 +11,8 @@ import binascii
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from tandem_common.fields import EMPLOYEE_ID
 from tandem_common.user_errors import UserErrors, validation
-from tandem_matching.domain.fields import EMPLOYEE_ID
 from tandem_matching.service.queries import Page
 
 T = TypeVar("T")

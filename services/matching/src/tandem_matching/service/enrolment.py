@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tandem_common.fields import EMPLOYEE_ID
 from tandem_common.user_errors import UserError, UserErrors, not_found, validation
 from tandem_matching.domain import policy
 from tandem_matching.domain.enrolment import Enrolment, WithdrawReason, enrol_person, program_refusal
-from tandem_matching.domain.fields import EMPLOYEE_ID
 from tandem_matching.domain.policy import Subject, Viewer
 from tandem_matching.service import events
 from tandem_matching.service.loading import load_program

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tandem_common.fields import EMPLOYEE_ID
 from tandem_common.user_errors import UserError, UserErrors, conflict, not_found, validation
 from tandem_matching.domain import policy
-from tandem_matching.domain.fields import EMPLOYEE_ID
 from tandem_matching.domain.matches import (
     CLOSED_STATUSES,
     OPEN_STATUSES,

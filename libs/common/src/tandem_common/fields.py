@@ -1,8 +1,9 @@
-"""Field checks for command input: one table of named fields, each with its check.
+"""Field checks for command input, shared by every service: one table of named fields, each with its check.
 
 A check takes the value and returns the problems with it, each as ``(subpath,
 message)``: an empty subpath is the field itself, ``"2"`` its third item. Messages
-never quote the value (it may be anything a caller typed).
+never quote the value (it may be anything a caller typed). Pure: no I/O, so a
+service's ``domain/`` may use it.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
+from tandem_common.events.fields import EMPLOYEE_ID_PATTERN
 from tandem_common.user_errors import UserError, validation
 
 Problems = list[tuple[str, str]]
 Check = Callable[[Any], Problems]
 
-EMPLOYEE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+EMPLOYEE_ID = re.compile(EMPLOYEE_ID_PATTERN)
 # Control characters (NUL above all: PostgreSQL refuses it in text).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
