@@ -31,9 +31,15 @@ class GatewaySettings(ServiceSettings):
     # makes a handful of batch calls; two seconds each keeps a slow service from
     # holding a front end for longer than a user waits.
     service_timeout_seconds: float = Field(default=2.0, gt=0)
-    # Connections kept open to each service; a page of 100 matches costs a few
-    # calls, so 100 serve many concurrent clients.
-    service_max_connections: int = Field(default=100, ge=1)
+    # Connections kept open to each service; a page of 100 matches costs a few calls.
+    # httpx scans its whole pool on every call, so a larger pool costs CPU on each one:
+    # measured on bench/gateway_dashboard.py, 20 spent a sixth less CPU per query than
+    # 100 at about the same throughput.
+    service_max_connections: int = Field(default=20, ge=1)
+    # GraphQL operations over HTTP that execute at once per replica; more wait for a
+    # turn before they start. Past a few dozen, more at once only make each slower
+    # (one event loop) until service calls time out halfway through an operation.
+    max_operations_in_flight: int = Field(default=64, ge=1)
 
     # -- identity (graphql.md) ---------------------------------------------------------
     # The OIDC issuer (`iss`) of production tokens; unset, only the development
@@ -97,6 +103,10 @@ class GatewaySettings(ServiceSettings):
     # `people { id }` fit in 2,000 tokens and cost seconds of CPU to validate; real
     # documents repeat a field a few times (colocated fragments), so 20 is plenty.
     max_field_repeats: int = Field(default=20, ge=1)
+    # Documents whose parsing and checks (validation included) are kept per replica,
+    # least recently used dropped: clients send the same few documents again and again,
+    # and checking one costs more than running a small query. 0 keeps none.
+    operation_cache_size: int = Field(default=1000, ge=0)
 
     # -- rate limiting: a token bucket per viewer, charged by the computed cost --------
     # The bucket's size: the most cost one viewer can spend in a burst.

@@ -66,7 +66,7 @@ class ServiceClient:
         *,
         timeout_seconds: float,
         service_token: str | None = None,
-        max_connections: int = 100,
+        max_connections: int = 20,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.name = name

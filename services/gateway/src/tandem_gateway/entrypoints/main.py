@@ -30,7 +30,7 @@ from tandem_gateway.events.hub import EventHub, SubscriberTooSlow
 from tandem_gateway.http.app import build_app
 from tandem_gateway.http.edge import Authenticate, Edge
 from tandem_gateway.http.readiness import GatewayReadiness
-from tandem_gateway.limits.check import check_operation
+from tandem_gateway.limits.check import CheckedDocuments
 from tandem_gateway.limits.persisted import PersistedOperations
 from tandem_gateway.limits.rate_limit import RateLimiter
 from tandem_gateway.schema.build import build_schema
@@ -88,7 +88,7 @@ def build_edge(
         schema=schema if schema is not None else build_schema(),
         services=services,
         authenticate=authenticate,
-        check=check_operation,
+        check=CheckedDocuments(settings.operation_cache_size),
         resolve_document=persisted.resolve,
         charge=charge,
         make_loaders=Loaders,

@@ -15,11 +15,15 @@ The order of the checks, each refusing the whole request before the next:
    over ``GET`` only queries run (405 otherwise);
 6. the rate limit, charged with the total cost of what will run (429, ``Retry-After``).
 
-Then each operation runs with a fresh context, and its errors are masked.
+Then each operation runs with a fresh context, and its errors are masked. At most
+``max_operations_in_flight`` operations of the process execute at once; the others wait
+for a turn before they start, so that under overload a request waits in line rather
+than times out halfway through its service calls.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -52,6 +56,8 @@ class GraphQLHTTP:
     def __init__(self, edge: Edge, metrics: OperationMetrics) -> None:
         self.edge = edge
         self.metrics = metrics
+        # Admission control: the operations executing at once (see the module docstring).
+        self.in_flight = asyncio.Semaphore(edge.settings.max_operations_in_flight)
 
     async def __call__(self, request: Request) -> Response:
         if self._serves_graphiql(request):
@@ -145,7 +151,8 @@ class GraphQLHTTP:
                 return {"errors": format_errors(prepared.errors, trace_id), "extensions": extensions}
             context = new_context(self.edge, viewer, request=request)
             try:
-                result = await execute(self.edge, prepared, context)
+                async with self.in_flight:
+                    result = await execute(self.edge, prepared, context)
             except Exception as error:  # an escape from graphql-core itself: still masked
                 return {"data": None, "errors": [masked_exception(error, trace_id)], "extensions": extensions}
             body: dict[str, Any] = {"data": result.data}

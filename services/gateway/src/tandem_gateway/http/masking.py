@@ -58,16 +58,51 @@ def unexpected_code(error: BaseException) -> str:
 
 
 def format_error(error: GraphQLError, trace_id: str) -> dict[str, Any]:
-    """The error as the client sees it (masked unless deliberate)."""
-    if is_deliberate(error):
-        return dict(error.formatted)
-    code = unexpected_code(error)
-    # The full error goes to the log under the trace id the client is given.
-    log.error(
-        "unexpected error in a GraphQL operation",
-        exc_info=error.original_error or error,
-        extra={"trace_id": trace_id, "path": error.path, "code": code},
-    )
+    """The error as the client sees it (masked unless deliberate); a masked one is logged."""
+    return format_errors([error], trace_id)[0]
+
+
+def format_errors(errors: Iterable[GraphQLError], trace_id: str) -> list[dict[str, Any]]:
+    """The errors as the client sees them. Each cause of the masked ones is logged once,
+    with its traceback and how many errors it caused: a failed batch read fails every
+    field that waited on it (a page of 100 matches gives 100 errors of one cause), and
+    100 tracebacks would cost more than the rest of the request."""
+    formatted: list[dict[str, Any]] = []
+    causes: dict[tuple[Any, ...], _Cause] = {}
+    for error in errors:
+        if is_deliberate(error):
+            formatted.append(dict(error.formatted))
+            continue
+        code = unexpected_code(error)
+        formatted.append(_masked(error, code, trace_id))
+        raised = error.original_error or error
+        key = (type(raised), str(raised), code)
+        if key in causes:
+            causes[key].count += 1
+        else:
+            causes[key] = _Cause(error, code)
+    for cause in causes.values():
+        # The full error goes to the log under the trace id the client is given.
+        log.error(
+            "unexpected error in a GraphQL operation",
+            exc_info=cause.error.original_error or cause.error,
+            extra={"trace_id": trace_id, "path": cause.error.path, "code": cause.code, "errors": cause.count},
+        )
+    return formatted
+
+
+class _Cause:
+    """The first masked error of one cause, and how many errors it caused."""
+
+    __slots__ = ("code", "count", "error")
+
+    def __init__(self, error: GraphQLError, code: str) -> None:
+        self.error = error
+        self.code = code
+        self.count = 1
+
+
+def _masked(error: GraphQLError, code: str, trace_id: str) -> dict[str, Any]:
     masked: dict[str, Any] = {"message": UNEXPECTED}
     if error.locations:
         masked["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
@@ -75,10 +110,6 @@ def format_error(error: GraphQLError, trace_id: str) -> dict[str, Any]:
         masked["path"] = list(error.path)
     masked["extensions"] = {"code": code, "traceId": trace_id}
     return masked
-
-
-def format_errors(errors: Iterable[GraphQLError], trace_id: str) -> list[dict[str, Any]]:
-    return [format_error(error, trace_id) for error in errors]
 
 
 def masked_exception(error: BaseException, trace_id: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@ its method's type for mypy (``strawberry.field(...)`` with arguments returns ``A
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -25,7 +26,10 @@ def field(
     the fields of objects whose facts need a read (``access_facts``)."""
 
     def wrap(resolver: F) -> F:
-        extensions = allowed(rule, loads_facts=loads_facts) if rule is not None else None
+        extensions = None
+        if rule is not None:
+            is_async = inspect.iscoroutinefunction(resolver)
+            extensions = allowed(rule, loads_facts=loads_facts, resolver_is_async=is_async)
         made = strawberry.field(resolver, description=description, name=name, extensions=extensions)
         return cast(F, made)
 

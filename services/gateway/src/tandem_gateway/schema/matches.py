@@ -8,12 +8,15 @@ is the program admins', notes and check-in answers their writers'.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, Self, TypeVar
+import asyncio
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Annotated, Any, Self, TypeVar, cast
 
 import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 from tandem_gateway.context import GatewayContext
 from tandem_gateway.policy import Facts
@@ -59,14 +62,28 @@ PersonRef = Annotated["Person", strawberry.lazy("tandem_gateway.schema.people")]
 ProgramRef = Annotated["Program", strawberry.lazy("tandem_gateway.schema.programs")]
 
 
+# What a member's `person` is before a page of matches has read it.
+_UNREAD: Any = object()
+
+
 @strawberry.type(description="A member of a match and their role in it.")
 class MatchMember:
     role: MemberRole
     employee_id: str
+    # The person, or the error (and its traceback) reading them, where a page of
+    # matches read every member at once (``match_page``); else ``_UNREAD``.
+    _person: strawberry.Private[Any] = _UNREAD
 
     @field()
-    async def person(self, info: Context) -> PersonRef | None:
-        return await info.context.loaders.profiles.load(self.employee_id)
+    def person(self, info: Context) -> PersonRef | None:
+        # Synchronous where the page read the person already, so that graphql-core
+        # makes no task per member; elsewhere the loader's awaitable, which it awaits.
+        if self._person is _UNREAD:
+            return cast("Person | None", info.context.loaders.profiles.load(self.employee_id))
+        if isinstance(self._person, tuple):
+            error, traceback = self._person
+            raise error.with_traceback(traceback)
+        return cast("Person | None", self._person)
 
 
 @strawberry.type(description="A pair (or circle) of a program: proposed, active, declined or ended.")
@@ -83,6 +100,10 @@ class Match(Node):
     end_reason: EndReason | None
     _raw_id: strawberry.Private[str]
     _program_id: strawberry.Private[str]
+    # The program's admins where whoever read the match had its program at hand (a page
+    # of a program's matches), so that the fields guarded by them are decided without
+    # a read (``facts_at_hand``).
+    _program_admins: strawberry.Private[frozenset[str] | None] = None
 
     @classmethod
     def from_service(cls, data: dict[str, Any]) -> Self:
@@ -120,6 +141,12 @@ class Match(Node):
 
     async def access_facts(self, info: Context) -> Facts:
         return Facts(members=self.member_ids, program_admins=await program_admins(info, self._program_id))
+
+    def facts_at_hand(self) -> Facts | None:
+        """The facts of ``access_facts`` where the program's admins are known, else None."""
+        if self._program_admins is None:
+            return None
+        return Facts(members=self.member_ids, program_admins=self._program_admins)
 
     async def _read_with_facts(
         self,
@@ -187,13 +214,57 @@ def prime_matches(info: Context, matches: list[Match]) -> None:
 
 
 async def match_page(
-    info: Context, program_id: str, *, first: int | None, after: str | None, status: MatchStatus | None
+    info: Context,
+    program_id: str,
+    *,
+    first: int | None,
+    after: str | None,
+    status: MatchStatus | None,
+    admins: frozenset[str] | None = None,
 ) -> Connection[Match]:
-    """A page of a program's matches (the caller has checked the viewer administers it)."""
+    """A page of a program's matches (the caller has checked the viewer administers it);
+    ``admins``, the program's admins where the caller has the program at hand."""
     size, cursor = check_page(first, after, default=20)
     path = f"/v1/programs/{program_id}/matches"
     params = {"first": size, "after": cursor, "status": status.value if status else None}
     answer = await info.context.services.matching.get(path, params=params)
     page = connection_from_service(expect_ok(answer, "matching", path), Match.from_service)
-    prime_matches(info, [edge.node for edge in page.edges])
+    matches = [edge.node for edge in page.edges]
+    for match in matches:
+        match._program_admins = admins
+    prime_matches(info, matches)
+    if any(_selects(top.selections, _MEMBER_PERSON) for top in info.selected_fields):
+        await _read_people(info, matches)
     return page
+
+
+# Where a page of matches selects its members' people.
+_MEMBER_PERSON = ("edges", "node", "members", "person")
+
+
+def _selects(selections: Sequence[Selection], path: Sequence[str]) -> bool:
+    """Whether ``selections`` (fragments included) select the fields of ``path``.
+    ``@skip``/``@include`` are not read: at worst the people are read for nothing."""
+    if not path:
+        return True
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            if selection.name == path[0] and _selects(selection.selections, path[1:]):
+                return True
+        elif _selects(selection.selections, path):
+            return True
+    return False
+
+
+async def _read_people(info: Context, matches: list[Match]) -> None:
+    """Every member's person, read at once (one batch call) and handed to the member;
+    a member whose read failed keeps the error, which its ``person`` field raises."""
+    members = [member for match in matches for member in match.members]
+    loader = info.context.loaders.profiles
+    found = await asyncio.gather(*(loader.load(m.employee_id) for m in members), return_exceptions=True)
+    for member, person in zip(members, found, strict=True):
+        if isinstance(person, BaseException):
+            traceback: TracebackType | None = person.__traceback__
+            member._person = (person, traceback)
+        else:
+            member._person = person

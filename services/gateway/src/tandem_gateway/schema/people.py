@@ -108,7 +108,10 @@ class Person(Node):
     _seniority_level: strawberry.Private[int | None]
     _status: strawberry.Private[PersonStatus]
     _email: strawberry.Private[str | None]
-    _mentoring: strawberry.Private[MentoringProfile]
+    # The profiles service's `mentoring` object: made a MentoringProfile only when a
+    # query selects it (a page of matches reads hundreds of people, for their names).
+    _mentoring_data: strawberry.Private[dict[str, Any]]
+    _mentoring: strawberry.Private[MentoringProfile | None] = None
 
     @classmethod
     def from_service(cls, data: dict[str, Any]) -> Self:
@@ -128,9 +131,7 @@ class Person(Node):
             _status=status,
             # The profiles service sends the email to the employee themself only.
             _email=data.get("email"),
-            _mentoring=MentoringProfile.from_service(
-                data.get("mentoring") or {}, owner=employee_id, active=status is PersonStatus.ACTIVE
-            ),
+            _mentoring_data=data.get("mentoring") or {},
         )
 
     @property
@@ -174,4 +175,8 @@ class Person(Node):
 
     @field(rule="Person.mentoring")
     def mentoring(self) -> MentoringProfile | None:
+        if self._mentoring is None:
+            self._mentoring = MentoringProfile.from_service(
+                self._mentoring_data, owner=self.employee_id, active=self.active
+            )
         return self._mentoring

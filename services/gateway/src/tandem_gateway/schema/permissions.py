@@ -14,6 +14,7 @@ No resolver decides access on its own; every decision is one of ``policy.RULES``
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any, Protocol
 
 from strawberry.extensions.field_extension import FieldExtension
@@ -33,17 +34,33 @@ class KnownFacts(Protocol):
 
 
 class LoadsFacts(Protocol):
-    """An object whose facts need a read (a match's program admins, through a loader)."""
+    """An object whose facts need a read (a match's program admins, through a loader),
+    unless whoever read it had them at hand (``facts_at_hand()``, else None)."""
 
     async def access_facts(self, info: Info[GatewayContext, Any]) -> Facts: ...
 
+    def facts_at_hand(self) -> Facts | None: ...
 
-async def facts_of(source: object, info: Info[GatewayContext, Any]) -> Facts:
-    """The facts of ``source``; a root field (no source) has none."""
+
+def facts_known(source: object) -> Facts | None:
+    """The facts of ``source`` where they need no read: its own (``known_facts()``), or
+    the ones it was given (``facts_at_hand()``); None where they need a read."""
     known = getattr(source, "known_facts", None)
     if known is not None:
         facts: Facts = known()
         return facts
+    at_hand = getattr(source, "facts_at_hand", None)
+    if at_hand is not None:
+        given: Facts | None = at_hand()
+        return given
+    return None
+
+
+async def facts_of(source: object, info: Info[GatewayContext, Any]) -> Facts:
+    """The facts of ``source``; a root field (no source) has none."""
+    known = facts_known(source)
+    if known is not None:
+        return known
     loads = getattr(source, "access_facts", None)
     if loads is not None:
         loaded: Facts = await loads(info)
@@ -80,10 +97,31 @@ class AllowedAfterLoading(Allowed):
         return policy.allows(self.rule, info.context.viewer, await facts_of(source, info))
 
 
-def allowed(rule: str, *, loads_facts: bool = False) -> list[FieldExtension]:
+class AllowedAtHandOrAfterLoading(Allowed):
+    """:class:`AllowedAfterLoading` decided at once where the source has its facts at
+    hand (a match of a page read under its program: no coroutine, no read per match).
+    Only for fields with an ``async`` resolver: Strawberry then awaits the permission
+    where it is an awaitable (on a synchronous field it refuses one)."""
+
+    def has_permission(  # type: ignore[override]
+        self, source: Any, info: Info[GatewayContext, Any], **kwargs: Any
+    ) -> bool | Awaitable[bool]:
+        facts = facts_known(source)
+        if facts is not None:
+            return policy.allows(self.rule, info.context.viewer, facts)
+        return self._after_loading(source, info)
+
+    async def _after_loading(self, source: Any, info: Info[GatewayContext, Any]) -> bool:
+        return policy.allows(self.rule, info.context.viewer, await facts_of(source, info))
+
+
+def allowed(rule: str, *, loads_facts: bool = False, resolver_is_async: bool = False) -> list[FieldExtension]:
     """The extensions of a field guarded by ``rule`` ("Type.field" of ``policy.RULES``);
-    ``loads_facts`` for a source whose facts need a read."""
-    permission = AllowedAfterLoading(rule) if loads_facts else Allowed(rule)
+    ``loads_facts`` for a source whose facts need a read, ``resolver_is_async`` for a
+    field whose resolver is a coroutine function."""
+    permission: Allowed = Allowed(rule)
+    if loads_facts:
+        permission = AllowedAtHandOrAfterLoading(rule) if resolver_is_async else AllowedAfterLoading(rule)
     return [PermissionExtension(permissions=[permission], use_directives=False)]
 
 

@@ -270,7 +270,9 @@ class Program(Node):
         after: str | None = UNSET,
         status: MatchStatus | None = UNSET,
     ) -> Connection[Annotated[Match, strawberry.lazy("tandem_gateway.schema.matches")]] | None:
-        return await match_page(info, self._raw_id, first=first, after=after, status=status or None)
+        return await match_page(
+            info, self._raw_id, first=first, after=after, status=status or None, admins=self.admins_ids
+        )
 
     @field(rule="Program.analytics")
     async def analytics(self, info: Context) -> ProgramAnalytics | None:
